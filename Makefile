@@ -1,0 +1,31 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Each sets itself up.
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PIP    := $(VENV)/bin/pip
+BIN    := $(VENV)/bin
+# These torch/torchvision releases are on this machine's disk (no large download).
+TORCH  ?= torch==2.14.1 torchvision==0.29.1
+
+.PHONY: setup demo test bench clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PIP) install -q $(TORCH)
+	$(PIP) install -q -e '.[test]'
+	touch $@
+
+demo: setup
+	mkdir -p out
+	$(BIN)/framestyle image samples/chelsea_cat.png samples/vangogh_starry_night.jpg \
+		--config configs/fast.toml -o out/cat_starry.png --animate out/cat_starry.gif --overwrite
+
+test: setup
+	$(BIN)/pytest -q
+
+bench: setup
+	$(PY) benchmarks/bench_image.py
+
+clean:
+	rm -rf out .pytest_cache

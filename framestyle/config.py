@@ -1,0 +1,234 @@
+"""Settings as frozen dataclasses, and TOML presets checked against them.
+
+One source of truth: the dataclass fields give the names, types and defaults;
+config files and CLI flags only override them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import sys
+import types
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, Mapping, Union, get_args, get_origin, get_type_hints
+
+from .errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised only on 3.10
+    import tomli as tomllib
+
+VGG_LAYERS: tuple[str, ...] = tuple(
+    f"{kind}{block}_{index}"
+    for block, convs in enumerate((2, 2, 4, 4, 4), start=1)
+    for index in range(1, convs + 1)
+    for kind in ("conv", "relu")
+)
+"""Names of the VGG19 conv and relu outputs, in network order."""
+
+Optimizer = Literal["lbfgs", "adam"]
+Pooling = Literal["max", "avg"]
+Device = Literal["auto", "cpu", "cuda"]
+Precision = Literal["auto", "fp32", "bf16"]
+
+
+def _positive(name: str, value: float) -> None:
+    if not value > 0 or not math.isfinite(value):
+        raise ConfigError(f"{name} must be a positive number (got {value!r})")
+
+
+def _non_negative(name: str, value: float) -> None:
+    if not value >= 0 or not math.isfinite(value):
+        raise ConfigError(f"{name} must be zero or more (got {value!r})")
+
+
+def _layers(name: str, layers: tuple[str, ...]) -> None:
+    if not layers:
+        raise ConfigError(f"{name} must name at least one layer")
+    for layer in layers:
+        if layer not in VGG_LAYERS:
+            raise ConfigError(f"{name}: unknown VGG19 layer {layer!r} (e.g. relu4_2)")
+
+
+@dataclass(frozen=True)
+class StyleConfig:
+    """How one image is stylized: losses, optimizer and schedule."""
+
+    size: int = 512  # long side of the output, in pixels
+    iterations: int = 300  # total optimizer steps, across all scales
+    optimizer: Optimizer = "lbfgs"
+    learning_rate: float = 0.02  # Adam step, in [0, 1] pixel units
+    content_weight: float = 1.0
+    style_weight: float = 10.0
+    tv_weight: float = 1.0
+    content_layers: tuple[str, ...] = ("relu4_2",)
+    style_layers: tuple[str, ...] = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
+    style_layer_weights: tuple[float, ...] = ()  # empty: equal weights
+    style_blend: tuple[float, ...] = ()  # one weight per style image; empty: equal
+    style_scale: float = 1.0  # style image size relative to the output
+    init: str = "content"  # "content", "noise", or an image path
+    tolerance: float = 1e-4  # early stop: relative loss change per step ...
+    patience: int = 20  # ... staying below tolerance for this many steps
+    scales: int = 1  # coarse-to-fine: number of sizes
+    preserve_color: bool = False
+    pooling: Pooling = "max"
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.size < 16:
+            raise ConfigError(f"size must be at least 16 pixels (got {self.size})")
+        if self.iterations < 1:
+            raise ConfigError(f"iterations must be at least 1 (got {self.iterations})")
+        for name in ("learning_rate", "style_scale"):
+            _positive(name, getattr(self, name))
+        for name in ("content_weight", "style_weight", "tv_weight", "tolerance"):
+            _non_negative(name, getattr(self, name))
+        if self.patience < 1:
+            raise ConfigError(f"patience must be at least 1 (got {self.patience})")
+        if not 1 <= self.scales <= 8:
+            raise ConfigError(f"scales must be between 1 and 8 (got {self.scales})")
+        if self.seed < 0:
+            raise ConfigError(f"seed must be zero or more (got {self.seed})")
+        _layers("content_layers", self.content_layers)
+        _layers("style_layers", self.style_layers)
+        if self.style_layer_weights and len(self.style_layer_weights) != len(self.style_layers):
+            raise ConfigError(
+                f"style_layer_weights has {len(self.style_layer_weights)} values "
+                f"for {len(self.style_layers)} style_layers"
+            )
+        for name in ("style_layer_weights", "style_blend"):
+            for value in getattr(self, name):
+                _non_negative(name, value)
+        if self.style_blend and sum(self.style_blend) <= 0:
+            raise ConfigError("style_blend must have a positive sum")
+        if not self.init:
+            raise ConfigError("init must be 'content', 'noise' or an image path")
+
+
+@dataclass(frozen=True)
+class RuntimeConfig:
+    """Where and how the network runs; does not change what the result should look like."""
+
+    device: Device = "auto"
+    precision: Precision = "auto"
+    weights: str = ""  # a torchvision VGG19 state dict; empty: the packaged Caffe weights
+    threads: int = 0  # CPU threads; 0: every core this process may use
+
+    def __post_init__(self) -> None:
+        if self.threads < 0:
+            raise ConfigError(f"threads must be zero or more (got {self.threads})")
+
+
+CONFIG_CLASSES: tuple[type, ...] = (StyleConfig, RuntimeConfig)
+
+
+def _known_fields() -> dict[str, tuple[type, Any]]:
+    known: dict[str, tuple[type, Any]] = {}
+    for cls in CONFIG_CLASSES:
+        hints = get_type_hints(cls)
+        for f in dataclasses.fields(cls):
+            known[f.name] = (cls, hints[f.name])
+    return known
+
+
+def _describe(hint: Any) -> str:
+    origin = get_origin(hint)
+    if origin is Literal:
+        return "one of " + ", ".join(repr(a) for a in get_args(hint))
+    if origin is tuple:
+        return f"a list of {_describe(get_args(hint)[0])}s"
+    return {bool: "true or false", int: "an integer", float: "a number", str: "a string"}.get(
+        hint, str(hint)
+    )
+
+
+def coerce(key: str, value: Any, hint: Any) -> Any:
+    """Check ``value`` against a field's type; return it in that type or raise ConfigError."""
+    origin = get_origin(hint)
+    if origin in (Union, types.UnionType):
+        for arg in get_args(hint):
+            if arg is type(None):
+                continue
+            try:
+                return coerce(key, value, arg)
+            except ConfigError:
+                pass
+    elif origin is Literal:
+        if value in get_args(hint):
+            return value
+    elif origin is tuple:
+        if isinstance(value, (list, tuple)):
+            item = get_args(hint)[0]
+            return tuple(coerce(key, v, item) for v in value)
+    elif hint is bool:
+        if isinstance(value, bool):
+            return value
+    elif hint is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    elif hint is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+    elif hint is str:
+        if isinstance(value, str):
+            return value
+    raise ConfigError(f"{key} must be {_describe(hint)} (got {value!r})")
+
+
+def load_preset(path: Path) -> dict[str, Any]:
+    """Read a TOML preset; every key must be a known setting with a value of its type."""
+    try:
+        text = Path(path).read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except IsADirectoryError:
+        raise ConfigError(f"config path is a directory, not a file: {path}") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(f"cannot read config {path}: {getattr(err, 'strerror', None) or err}") from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{path}: not valid TOML: {err}") from None
+    known = _known_fields()
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key not in known:
+            raise ConfigError(f"{path}: unknown key {key!r}")
+        try:
+            values[key] = coerce(key, value, known[key][1])
+        except ConfigError as err:
+            raise ConfigError(f"{path}: {err}") from None
+    return values
+
+
+def build(cls: type, *layers: Mapping[str, Any]) -> Any:
+    """Make ``cls`` from its defaults overridden by each mapping in turn (later wins).
+
+    Keys that belong to other settings classes are ignored; values of None mean "not given".
+    """
+    names = {f.name for f in dataclasses.fields(cls)}
+    values: dict[str, Any] = {}
+    for layer in layers:
+        values.update({k: v for k, v in layer.items() if k in names and v is not None})
+    return cls(**values)
+
+
+def default_of(cls: type, name: str) -> Any:
+    for f in dataclasses.fields(cls):
+        if f.name == name:
+            return f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
+    raise KeyError(name)
+
+
+__all__ = [
+    "VGG_LAYERS",
+    "StyleConfig",
+    "RuntimeConfig",
+    "load_preset",
+    "build",
+    "coerce",
+    "default_of",
+]

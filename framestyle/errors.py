@@ -1,0 +1,27 @@
+"""Typed errors. The CLI turns each into one line on stderr and exit code 2."""
+
+from __future__ import annotations
+
+
+class FramestyleError(Exception):
+    """Something the user can fix: the message says what, in one line."""
+
+
+class InputError(FramestyleError):
+    """An input file is missing, unreadable or not what it should be."""
+
+
+class DecodeError(InputError):
+    """A media file exists but cannot be decoded."""
+
+
+class OutputError(FramestyleError):
+    """An output cannot be written where asked (permissions, collisions, disk full)."""
+
+
+class EncodeError(OutputError):
+    """ffmpeg failed to encode a video or animation."""
+
+
+class ConfigError(FramestyleError):
+    """A setting has an unknown name or a bad value."""

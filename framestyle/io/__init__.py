@@ -1,0 +1,1 @@
+"""Files in and out: images, animations and (later) video. No torch here."""

@@ -1,0 +1,160 @@
+"""Encoding through the ffmpeg binary that imageio-ffmpeg ships.
+
+We drive the process ourselves rather than through ``imageio_ffmpeg.write_frames``:
+that generator neither checks ffmpeg's exit status nor keeps its error output, so a
+full disk or a bad codec would pass silently. Here a failed encode raises EncodeError
+with ffmpeg's own last words, and the process is always reaped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+import tempfile
+from collections.abc import Sequence
+from fractions import Fraction
+from pathlib import Path
+from types import TracebackType
+
+import numpy as np
+
+from ..errors import EncodeError
+
+
+def ffmpeg_exe() -> str:
+    import imageio_ffmpeg
+
+    try:
+        return imageio_ffmpeg.get_ffmpeg_exe()
+    except RuntimeError as err:
+        raise EncodeError(f"no ffmpeg binary found ({err}); reinstall imageio-ffmpeg") from None
+
+
+def ffmpeg_message(stderr_text: str) -> str:
+    """The most telling line of ffmpeg's complaints."""
+    lines = [ln.strip() for ln in stderr_text.splitlines() if ln.strip()]
+    for line in reversed(lines):
+        if "No space left" in line:
+            return "no space left on device"
+    for line in reversed(lines):
+        if any(word in line.lower() for word in ("error", "invalid", "unknown", "denied", "failed", "not")):
+            return line[:300]
+    return lines[-1][:300] if lines else "ffmpeg failed without a message"
+
+
+class FfmpegWriter:
+    """Feed RGB frames to an ffmpeg process writing ``path``.
+
+    >>> with FfmpegWriter(path, (w, h), fps=24, output_args=[...]) as out:  # doctest: +SKIP
+    ...     out.write(rgb_uint8)
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        size: tuple[int, int],
+        *,
+        fps: Fraction | float,
+        output_args: Sequence[str],
+        extra_inputs: Sequence[str] = (),
+    ) -> None:
+        self.path = Path(path)
+        self.size = size
+        self.frames = 0
+        rate = Fraction(fps).limit_denominator(100000)
+        self.command = [
+            ffmpeg_exe(), "-nostdin", "-y", "-hide_banner", "-loglevel", "error",
+            "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{size[0]}x{size[1]}", "-r", str(rate), "-i", "pipe:0",
+            *extra_inputs, *output_args, str(self.path),
+        ]  # fmt: skip
+        self._stderr = tempfile.TemporaryFile()
+        try:
+            self._process = subprocess.Popen(
+                self.command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._stderr
+            )
+        except OSError as err:
+            self._stderr.close()
+            raise EncodeError(f"cannot start ffmpeg: {err.strerror or err}") from None
+
+    def __enter__(self) -> "FfmpegWriter":
+        return self
+
+    def write(self, rgb_uint8: np.ndarray) -> None:
+        h, w = rgb_uint8.shape[:2]
+        if (w, h) != self.size:
+            raise ValueError(f"frame is {w}x{h}, the writer expects {self.size[0]}x{self.size[1]}")
+        try:
+            self._process.stdin.write(np.ascontiguousarray(rgb_uint8, dtype=np.uint8).tobytes())
+        except (BrokenPipeError, OSError):
+            self._fail()
+        self.frames += 1
+
+    def _read_stderr(self) -> str:
+        self._stderr.seek(0)
+        return self._stderr.read().decode("utf-8", "replace")
+
+    def _fail(self) -> None:
+        self._process.wait()
+        raise EncodeError(f"ffmpeg failed writing {self.path.name}: {ffmpeg_message(self._read_stderr())}")
+
+    def close(self) -> None:
+        """Finish the file; raise EncodeError if ffmpeg did not succeed."""
+        with contextlib.suppress(BrokenPipeError, OSError):
+            self._process.stdin.close()
+        if self._process.wait() != 0:
+            self._fail()
+
+    def abort(self) -> None:
+        with contextlib.suppress(OSError):
+            self._process.kill()
+        with contextlib.suppress(OSError, ValueError):
+            self._process.stdin.close()
+        self._process.wait()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        try:
+            if exc_type is None:
+                self.close()
+            else:
+                self.abort()
+        finally:
+            self._stderr.close()
+
+
+def h264_args(*, crf: int = 18, codec: str = "libx264", preset: str = "medium") -> list[str]:
+    args = ["-c:v", codec, "-pix_fmt", "yuv420p"]
+    if codec == "libx264":
+        args += ["-crf", str(crf), "-preset", preset]
+    return args + ["-movflags", "+faststart"]
+
+
+def gif_args() -> list[str]:
+    # One palette for the whole animation, built from the frames themselves.
+    return ["-filter_complex", "split[a][b];[a]palettegen=stats_mode=full[p];[b][p]paletteuse=dither=sierra2_4a", "-loop", "0"]
+
+
+def write_animation(path: Path, frames: Sequence[np.ndarray], *, fps: float, hold_last: float = 1.0) -> None:
+    """Write frames (same size, RGB uint8) as a GIF or an H.264 MP4, chosen by suffix.
+
+    The last frame is held for ``hold_last`` seconds so the animation visibly ends on it.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".gif", ".mp4"):
+        raise EncodeError(f"animations are written as .gif or .mp4, not {suffix or 'no extension'}: {path}")
+    if not frames:
+        raise EncodeError("no frames to animate")
+    h, w = frames[0].shape[:2]
+    if suffix == ".mp4":
+        # yuv420p needs even sides: drop at most one edge row/column rather than rescale.
+        frames = [f[: h - h % 2, : w - w % 2] for f in frames]
+        h, w = h - h % 2, w - w % 2
+        args = h264_args(crf=18)
+    else:
+        args = gif_args()
+    tail = [frames[-1]] * max(0, round(hold_last * fps) - 1)
+    with FfmpegWriter(path, (w, h), fps=fps, output_args=args) as writer:
+        for frame in [*frames, *tail]:
+            writer.write(frame)

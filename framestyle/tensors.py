@@ -1,0 +1,76 @@
+"""Pure conversions between pictures and tensors, and size arithmetic.
+
+Pictures outside the core are ``rgb_uint8`` arrays: HxWx3, uint8, RGB.
+Inside, images are float tensors 1x3xHxW, RGB, in [0, 1].
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+MIN_SIDE = 32  # relu5_1 sits after four 2x poolings: smaller inputs leave it no pixels
+
+
+def to_tensor(rgb_uint8: np.ndarray, device: torch.device | str = "cpu") -> torch.Tensor:
+    """HxWx3 uint8 RGB -> 1x3xHxW float32 in [0, 1]."""
+    if rgb_uint8.dtype != np.uint8 or rgb_uint8.ndim != 3 or rgb_uint8.shape[2] != 3:
+        raise ValueError(f"expected HxWx3 uint8, got {rgb_uint8.shape} {rgb_uint8.dtype}")
+    t = torch.from_numpy(np.ascontiguousarray(rgb_uint8)).to(device)
+    return t.permute(2, 0, 1).unsqueeze(0).float().div_(255.0).contiguous()
+
+
+def to_rgb_uint8(image: torch.Tensor) -> np.ndarray:
+    """1x3xHxW float in [0, 1] -> HxWx3 uint8 RGB (values outside [0, 1] are clipped)."""
+    x = image.detach().float().clamp(0.0, 1.0).mul(255.0).round().to(torch.uint8)
+    return x[0].permute(1, 2, 0).cpu().numpy()
+
+
+def fit_long_side(width: int, height: int, long_side: int, *, even: bool = False) -> tuple[int, int]:
+    """The (width, height) with the given long side and the same aspect ratio.
+
+    ``even`` rounds both sides to even numbers, as H.264 in yuv420p requires.
+    """
+    scale = long_side / max(width, height)
+    w, h = max(1, round(width * scale)), max(1, round(height * scale))
+    if even:
+        w, h = max(2, 2 * round(w / 2)), max(2, 2 * round(h / 2))
+    return w, h
+
+
+def resize(image: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    """Resize an NCHW image to (width, height); antialiased when shrinking."""
+    w, h = size
+    if image.shape[-2:] == (h, w):
+        return image
+    shrinking = h < image.shape[-2] or w < image.shape[-1]
+    out = F.interpolate(image, size=(h, w), mode="bicubic", align_corners=False, antialias=shrinking)
+    return out.clamp_(0.0, 1.0)
+
+
+def scale_ladder(width: int, height: int, scales: int) -> list[tuple[int, int]]:
+    """Sizes for coarse-to-fine optimization: the long side halves at each step down.
+
+    The smallest size keeps its short side at MIN_SIDE or more, so a ladder may be
+    shorter than asked for tiny outputs.
+    """
+    sizes = [(width, height)]
+    for _ in range(scales - 1):
+        w, h = sizes[0]
+        nw, nh = fit_long_side(w, h, max(w, h) // 2)
+        if min(nw, nh) < MIN_SIDE:
+            break
+        sizes.insert(0, (nw, nh))
+    return sizes
+
+
+def split_iterations(total: int, scales: int) -> list[int]:
+    """Share ``total`` steps over a ladder, most at the small (cheap) sizes.
+
+    Each scale down gets twice the steps of the one above it; every scale gets one at least.
+    """
+    shares = [2 ** (scales - 1 - k) for k in range(scales)]
+    counts = [max(1, total * s // sum(shares)) for s in shares]
+    counts[0] += max(0, total - sum(counts))
+    return counts

@@ -1,0 +1,77 @@
+"""Terminal output: progress bars and summaries on stderr. Only the CLI uses this."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from .events import IterationEvent
+
+stderr = Console(stderr=True, highlight=False)
+
+
+def say(message: str) -> None:
+    stderr.print(message, markup=False, highlight=False, soft_wrap=True)
+
+
+def duration(seconds: float) -> str:
+    seconds = max(0.0, seconds)
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    minutes, secs = divmod(round(seconds), 60)
+    if minutes < 60:
+        return f"{minutes}m{secs:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m"
+
+
+def loss_breakdown(loss: float, losses: dict[str, float]) -> str:
+    parts = ", ".join(f"{k} {v:.4g}" for k, v in losses.items())
+    return f"loss {loss:.4g}" + (f" ({parts})" if parts else "")
+
+
+class IterationBar:
+    """A rich bar over one image's optimizer steps: step, loss, elapsed, ETA."""
+
+    def __init__(self, *, quiet: bool, description: str = "stylizing") -> None:
+        self.quiet = quiet
+        self.description = description
+        self.progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[detail]}"),
+            TimeElapsedColumn(),
+            TextColumn("eta"),
+            TimeRemainingColumn(),
+            console=stderr,
+            transient=True,
+            disable=quiet,
+        )
+        self.task: TaskID | None = None
+
+    def __enter__(self) -> "IterationBar":
+        self.progress.__enter__()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.progress.__exit__(exc_type, exc, tb)
+
+    def __call__(self, event: IterationEvent) -> None:
+        if self.task is None:
+            self.task = self.progress.add_task(self.description, total=event.total, detail="")
+        scale = f"scale {event.scale + 1}/{event.scales} " if event.scales > 1 else ""
+        detail = f"{scale}{event.width}x{event.height} loss {event.loss:.4g}"
+        self.progress.update(self.task, completed=event.iteration, total=event.total, detail=detail)

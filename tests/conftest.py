@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import os
+import struct
+import subprocess
+import sys
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "samples"
+ASSETS = Path(os.environ.get("FRAMESTYLE_ASSETS", ROOT.parent / "shared" / "assets"))
+
+
+def asset(relative: str) -> Path:
+    path = ASSETS / relative
+    if not path.exists():
+        pytest.skip(f"shared asset missing: {path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def cat() -> Path:
+    return SAMPLES / "chelsea_cat.png"
+
+
+@pytest.fixture(scope="session")
+def starry() -> Path:
+    return SAMPLES / "vangogh_starry_night.jpg"
+
+
+def run_cli(*args: str, timeout: float = 300, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """The real console entry point in a subprocess: real exit codes, real stderr."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "120"}
+    env.pop("FRAMESTYLE_DEBUG", None)
+    return subprocess.run(
+        [sys.executable, "-m", "framestyle", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        cwd=cwd,
+    )
+
+
+def assert_one_line_error(proc: subprocess.CompletedProcess, *needles: str, code: int = 2) -> None:
+    err = proc.stderr.strip()
+    assert proc.returncode == code, (proc.returncode, proc.stderr)
+    assert "Traceback" not in proc.stderr
+    assert len(err.splitlines()) == 1, err
+    assert err.startswith("framestyle: error:"), err
+    for needle in needles:
+        assert needle.lower() in err.lower(), (needle, err)
+
+
+def write_palette_png(path: Path, indices: np.ndarray, palette: np.ndarray) -> None:
+    """A color-type-3 (palette) PNG, which OpenCV can read but not write."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    h, w = indices.shape
+    raw = b"".join(b"\x00" + indices[y].astype(np.uint8).tobytes() for y in range(h))
+    png = b"\x89PNG\r\n\x1a\n"
+    png += chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 3, 0, 0, 0))
+    png += chunk(b"PLTE", palette.astype(np.uint8).tobytes())
+    png += chunk(b"IDAT", zlib.compress(raw))
+    png += chunk(b"IEND", b"")
+    path.write_bytes(png)

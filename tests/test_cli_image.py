@@ -1,0 +1,177 @@
+import os
+import shutil
+
+import cv2
+import numpy as np
+import pytest
+
+from conftest import asset, assert_one_line_error, run_cli, write_palette_png
+from framestyle.io.images import read_image
+
+FAST = ["--size", "64", "-n", "20", "--quiet"]
+
+
+def count_frames(path):
+    cap = cv2.VideoCapture(str(path))
+    n = 0
+    while cap.read()[0]:
+        n += 1
+    cap.release()
+    return n
+
+
+def test_image_default_output_beside_the_photo(tmp_path, cat, starry):
+    photo = tmp_path / "cat.png"
+    shutil.copy(cat, photo)
+    before = photo.read_bytes()
+    proc = run_cli("image", photo, starry, "--size", "64", "-n", "20")
+    assert proc.returncode == 0, proc.stderr
+    out = tmp_path / "cat_vangogh_starry_night.png"
+    assert out.exists()
+    assert read_image(out).shape == (43, 64, 3)
+    assert photo.read_bytes() == before
+    assert "wrote" in proc.stderr and "iterations" in proc.stderr
+
+
+def test_same_seed_gives_identical_files(tmp_path, cat, starry):
+    a, b = tmp_path / "a.png", tmp_path / "b.png"
+    for out in (a, b):
+        assert run_cli("image", cat, starry, *FAST, "--precision", "fp32", "-o", out).returncode == 0
+    assert a.read_bytes() == b.read_bytes()
+
+
+@pytest.mark.parametrize("suffix", [".gif", ".mp4"])
+def test_animate_writes_a_multi_frame_animation(tmp_path, cat, starry, suffix):
+    anim = tmp_path / f"progress{suffix}"
+    proc = run_cli("image", cat, starry, *FAST, "-o", tmp_path / "o.png", "--animate", anim, "--animate-every", "4")
+    assert proc.returncode == 0, proc.stderr
+    frames = count_frames(anim)
+    assert frames >= 5, frames
+    # The animation ends on the final result.
+    cap = cv2.VideoCapture(str(anim))
+    last = None
+    while True:
+        ok, frame = cap.read()
+        if not ok:
+            break
+        last = frame
+    final = read_image(tmp_path / "o.png")[:, :, ::-1]
+    h, w = last.shape[:2]
+    assert np.abs(last.astype(int) - final[:h, :w].astype(int)).mean() < 12
+
+
+def test_save_every_keeps_numbered_pngs(tmp_path, cat, starry):
+    proc = run_cli("image", cat, starry, *FAST, "-o", tmp_path / "o.png", "--save-every", "5", "--progress-dir", tmp_path / "p")
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in (tmp_path / "p").iterdir()) == [f"iter_{i:05d}.png" for i in (5, 10, 15, 20)]
+
+
+def test_two_styles_blend_and_config_preset(tmp_path, cat, starry):
+    second = asset("styles/picabia_udnie.jpg")
+    preset = tmp_path / "p.toml"
+    preset.write_text("size = 64\niterations = 10\n")
+    proc = run_cli("image", cat, starry, second, "--style-blend", "0.7,0.3", "--config", preset, "-o", tmp_path / "o.png", "-q")
+    assert proc.returncode == 0, proc.stderr
+    assert read_image(tmp_path / "o.png").shape == (43, 64, 3)
+
+
+def test_odd_input_images_are_converted(tmp_path, starry):
+    gray = asset("content/camera_grayscale.png")
+    assert run_cli("image", gray, starry, *FAST, "-o", tmp_path / "g.png").returncode == 0
+    bgra = np.dstack([np.full((40, 50, 3), 90, np.uint8), np.full((40, 50), 128, np.uint8)])
+    cv2.imwrite(str(tmp_path / "rgba.png"), bgra)
+    cv2.imwrite(str(tmp_path / "deep.png"), np.full((40, 50, 3), 30000, np.uint16))
+    write_palette_png(tmp_path / "pal.png", np.indices((40, 50)).sum(0) % 2, np.array([[250, 0, 0], [0, 0, 250]]))
+    for name in ("rgba", "deep", "pal"):
+        proc = run_cli("image", tmp_path / f"{name}.png", starry, *FAST, "-o", tmp_path / f"{name}_out.png")
+        assert proc.returncode == 0, (name, proc.stderr)
+        assert read_image(tmp_path / f"{name}_out.png").shape == (51, 64, 3)
+
+
+def test_output_folder_is_created(tmp_path, cat, starry):
+    out = tmp_path / "new" / "folder" / "o.png"
+    assert run_cli("image", cat, starry, *FAST, "-o", out).returncode == 0
+    assert out.exists()
+
+
+class TestBadInput:
+    def test_missing_content(self, tmp_path, starry):
+        assert_one_line_error(run_cli("image", tmp_path / "nope.jpg", starry), "content image not found")
+
+    def test_missing_style(self, tmp_path, cat):
+        assert_one_line_error(run_cli("image", cat, tmp_path / "nope.jpg"), "style image not found")
+
+    def test_directory_as_content(self, tmp_path, starry):
+        assert_one_line_error(run_cli("image", tmp_path, starry), "is a directory")
+
+    def test_empty_and_random_bytes(self, tmp_path, starry):
+        (tmp_path / "empty.jpg").write_bytes(b"")
+        assert_one_line_error(run_cli("image", tmp_path / "empty.jpg", starry, "-o", tmp_path / "o.png"), "empty")
+        (tmp_path / "noise.jpg").write_bytes(os.urandom(4096))
+        assert_one_line_error(run_cli("image", tmp_path / "noise.jpg", starry, "-o", tmp_path / "o.png"), "not a readable image")
+        (tmp_path / "text.png").write_text("not an image")
+        assert_one_line_error(run_cli("image", starry, tmp_path / "text.png", "-o", tmp_path / "o.png"), "style image", "not a readable image")
+        assert not (tmp_path / "o.png").exists()
+
+    def test_unreadable_file(self, tmp_path, cat, starry):
+        if os.geteuid() == 0:
+            pytest.skip("root reads everything")
+        locked = tmp_path / "locked.png"
+        shutil.copy(cat, locked)
+        locked.chmod(0)
+        assert_one_line_error(run_cli("image", locked, starry), "permission denied")
+
+    def test_output_equal_to_input_is_refused(self, tmp_path, cat, starry):
+        photo = tmp_path / "c.png"
+        shutil.copy(cat, photo)
+        before = photo.read_bytes()
+        assert_one_line_error(run_cli("image", photo, starry, "-o", photo, "--overwrite"), "is one of the inputs")
+        assert photo.read_bytes() == before
+
+    def test_existing_output_needs_overwrite(self, tmp_path, cat, starry):
+        out = tmp_path / "o.png"
+        out.write_bytes(b"precious")
+        assert_one_line_error(run_cli("image", cat, starry, "-o", out), "already exists", "--overwrite")
+        assert out.read_bytes() == b"precious"
+
+    def test_unwritable_output_folder(self, tmp_path, cat, starry):
+        locked = tmp_path / "locked"
+        locked.mkdir()
+        locked.chmod(0o500)
+        try:
+            if os.access(locked, os.W_OK):
+                pytest.skip("running as root: permissions are not enforced")
+            assert_one_line_error(run_cli("image", cat, starry, "-o", locked / "o.png"), "permission denied")
+        finally:
+            locked.chmod(0o700)
+
+    def test_output_under_a_file(self, tmp_path, cat, starry):
+        (tmp_path / "file").write_text("x")
+        assert_one_line_error(run_cli("image", cat, starry, "-o", tmp_path / "file" / "o.png"), "cannot create folder")
+
+    def test_bad_numbers_and_choices(self, cat, starry):
+        assert_one_line_error(run_cli("image", cat, starry, "--size", "0"), "size must be at least 16")
+        assert_one_line_error(run_cli("image", cat, starry, "--iterations", "-3"), "iterations must be at least 1")
+        assert_one_line_error(run_cli("image", cat, starry, "--size", "big"), "size")
+        assert_one_line_error(run_cli("image", cat, starry, "--optimizer", "sgd"), "--optimizer must be one of")
+        assert_one_line_error(run_cli("image", cat, starry, "--style-blend", "1,2"), "2 weights for 1 style")
+
+    def test_bad_config(self, tmp_path, cat, starry):
+        p = tmp_path / "c.toml"
+        p.write_text("sise = 3\n")
+        assert_one_line_error(run_cli("image", cat, starry, "--config", p), "unknown key 'sise'")
+        p.write_text("size = 'large'\n")
+        assert_one_line_error(run_cli("image", cat, starry, "--config", p), "size must be an integer")
+        assert_one_line_error(run_cli("image", cat, starry, "--config", tmp_path / "none.toml"), "config file not found")
+
+    def test_bad_animation_suffix(self, tmp_path, cat, starry):
+        proc = run_cli("image", cat, starry, *FAST, "-o", tmp_path / "o.png", "--animate", tmp_path / "a.avi")
+        assert_one_line_error(proc, ".gif or .mp4")
+        assert not (tmp_path / "a.avi").exists()
+
+    def test_cuda_asked_without_gpu(self, cat, starry):
+        import torch
+
+        if torch.cuda.is_available():
+            pytest.skip("a GPU is present")
+        assert_one_line_error(run_cli("image", cat, starry, "--device", "cuda"), "no CUDA GPU")

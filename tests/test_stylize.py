@@ -1,0 +1,119 @@
+import dataclasses
+
+import numpy as np
+import pytest
+import torch
+
+from framestyle import color
+from framestyle.config import RuntimeConfig, StyleConfig
+from framestyle.io.images import read_image
+from framestyle.pipeline import load_content
+from framestyle.stylize import Stylizer, TemporalTarget
+from framestyle.tensors import to_rgb_uint8, to_tensor
+
+FP32 = RuntimeConfig(device="cpu", precision="fp32")
+
+
+@pytest.fixture(scope="module")
+def pair(cat, starry):
+    content = to_tensor(load_content(cat, 64))
+    style = to_tensor(read_image(starry, max_side=96))
+    return content, style
+
+
+def _run(pair, runtime=FP32, iterations=20, **overrides):
+    content, style = pair
+    config = StyleConfig(size=64, iterations=iterations, tolerance=0, **overrides)
+    events = []
+    result = Stylizer([style], config=config, runtime=runtime).stylize(content, on_iteration=events.append)
+    return result, events
+
+
+def test_style_loss_falls_by_a_large_factor(pair):
+    result, events = _run(pair, iterations=40)
+    first, last = events[0].losses["style"], events[-1].losses["style"]
+    assert last < first / 10, (first, last)
+    assert result.image.shape == pair[0].shape
+    assert result.iterations == 40 and len(events) == 40
+    assert [e.iteration for e in events] == list(range(1, 41))
+
+
+def test_same_seed_same_output_bit_for_bit(pair):
+    a, _ = _run(pair, init="noise", seed=3)
+    b, _ = _run(pair, init="noise", seed=3)
+    c, _ = _run(pair, init="noise", seed=4)
+    assert torch.equal(a.image, b.image)
+    assert not torch.equal(a.image, c.image)
+
+
+def test_bf16_autocast_runs_and_lowers_style_loss(pair):
+    result, events = _run(pair, runtime=RuntimeConfig(device="cpu", precision="bf16"), iterations=40)
+    assert events[-1].losses["style"] < events[0].losses["style"] / 10
+    assert result.image.dtype == torch.float32
+
+
+def test_adam_optimizer_keeps_pixels_in_range(pair):
+    result, events = _run(pair, optimizer="adam", learning_rate=0.05)
+    assert events[-1].losses["style"] < events[0].losses["style"]
+    assert float(events[-1].image.min()) >= 0 and float(events[-1].image.max()) <= 1
+
+
+def test_early_stop_ends_before_the_budget(pair):
+    content, style = pair
+    config = StyleConfig(size=64, iterations=200, tolerance=0.5, patience=2)
+    result = Stylizer([style], config=config, runtime=FP32).stylize(content)
+    assert result.stopped_early and result.iterations < 200
+
+
+def test_scales_run_coarse_to_fine(pair, cat):
+    content = to_tensor(load_content(cat, 96))
+    config = StyleConfig(size=96, iterations=14, tolerance=0, scales=2)
+    events = []
+    result = Stylizer([pair[1]], config=config, runtime=FP32).stylize(content, on_iteration=events.append)
+    sizes = [(e.width, e.height) for e in events]
+    assert sizes[0] == (48, 32) and sizes[-1] == (96, 64)
+    assert sizes.count((48, 32)) > sizes.count((96, 64))  # most steps at the small size
+    assert result.image.shape[-2:] == (64, 96)
+
+
+def test_style_blend_weights_pick_the_style(pair, starry):
+    content, style = pair
+    flat = torch.full_like(style, 0.5)
+    only_first = Stylizer([style, flat], config=StyleConfig(size=64, style_blend=(1.0, 0.0)), runtime=FP32)
+    plain = Stylizer([style], config=StyleConfig(size=64), runtime=FP32)
+    a = only_first.style_losses((96, 64))["relu1_1"].target
+    b = plain.style_losses((96, 64))["relu1_1"].target
+    assert torch.allclose(a, b)
+
+
+def test_preserve_color_keeps_content_chroma(pair):
+    content, _ = pair
+    result, _ = _run(pair, preserve_color=True)
+    iq_out = color.rgb_to_yiq(result.image)[:, 1:]
+    iq_in = color.rgb_to_yiq(content)[:, 1:]
+    # Clipping to [0, 1] can move chroma a little at saturated pixels only.
+    assert (iq_out - iq_in).abs().mean() < 0.01
+    y_out = color.rgb_to_yiq(result.image)[:, :1]
+    y_in = color.rgb_to_yiq(content)[:, :1]
+    assert (y_out - y_in).abs().mean() > 0.02  # the luminance was stylized
+
+
+def test_temporal_term_pulls_towards_target(pair):
+    content, style = pair
+    target = torch.zeros_like(content)
+    certainty = torch.ones(1, *content.shape[-2:])
+    config = StyleConfig(size=64, iterations=15, tolerance=0)
+    stylizer = Stylizer([style], config=config, runtime=FP32)
+    free = stylizer.stylize(content)
+    pulled = stylizer.stylize(content, temporal=TemporalTarget(target, certainty, weight=1e3))
+    assert pulled.image.mean() < free.image.mean() - 0.05
+    assert "temporal" in pulled.losses
+
+
+def test_style_targets_are_computed_once_per_size(pair):
+    content, style = pair
+    stylizer = Stylizer([style], config=StyleConfig(size=64, iterations=2), runtime=FP32)
+    stylizer.stylize(content)
+    cached = stylizer.style_losses((content.shape[-1], content.shape[-2]))
+    stylizer.stylize(content)
+    assert stylizer.style_losses((content.shape[-1], content.shape[-2])) is cached
