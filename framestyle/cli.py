@@ -5,14 +5,32 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, Optional, get_type_hints
 
 import typer
 
 from . import ui
-from .config import RuntimeConfig, StyleConfig, build, coerce, default_of, load_preset
+from .config import (
+    VIDEO_FRAME_ITERATIONS,
+    RuntimeConfig,
+    StyleConfig,
+    VideoConfig,
+    build,
+    coerce,
+    default_of,
+    load_preset,
+)
 from .errors import ConfigError, FramestyleError
-from .pipeline import default_image_output, stylize_image_file
+from .pipeline import (
+    default_image_output,
+    default_video_output,
+    estimate_seconds,
+    evaluate_videos,
+    make_stylizer,
+    plan_video,
+    stylize_image_file,
+    stylize_video,
+)
 
 app = typer.Typer(
     name="framestyle",
@@ -40,7 +58,7 @@ def _root(
 
 
 def _d(name: str) -> str:
-    for cls in (StyleConfig, RuntimeConfig):
+    for cls in (StyleConfig, RuntimeConfig, VideoConfig):
         try:
             value = default_of(cls, name)
         except KeyError:
@@ -91,9 +109,12 @@ def _split_list(name: str, text: str, kind: type) -> tuple[Any, ...]:
         raise ConfigError(f"--{name.replace('_', '-')}: {text!r} is not a comma-separated list of numbers") from None
 
 
-def settings(config: Optional[Path], flags: dict[str, Any]) -> tuple[StyleConfig, RuntimeConfig]:
-    """Dataclass defaults, then the preset, then flags given on the command line."""
-    preset = load_preset(config) if config is not None else {}
+def settings(
+    config: Optional[Path], flags: dict[str, Any], *, base: dict[str, Any] | None = None
+) -> tuple[StyleConfig, RuntimeConfig, VideoConfig]:
+    """Dataclass defaults, then ``base`` (a command's own defaults), then the preset,
+    then flags given on the command line."""
+    preset = {**(base or {}), **(load_preset(config) if config is not None else {})}
     given: dict[str, Any] = {}
     for name, value in flags.items():
         if value is None:
@@ -102,18 +123,19 @@ def settings(config: Optional[Path], flags: dict[str, Any]) -> tuple[StyleConfig
             value = _split_list(name, value, _LIST_FLAGS[name])
         given[name] = value
     # Flags go through the same type checks as preset values (choices, numbers).
-    known = {**StyleConfig.__annotations__, **RuntimeConfig.__annotations__}
-    from typing import get_type_hints
-
-    hints = {**get_type_hints(StyleConfig), **get_type_hints(RuntimeConfig)}
+    hints = {name: hint for cls in _SETTINGS for name, hint in get_type_hints(cls).items()}
     for name, value in given.items():
-        if name in known:
+        if name in hints:
             given[name] = coerce(f"--{name.replace('_', '-')}", value, hints[name])
-    return build(StyleConfig, preset, given), build(RuntimeConfig, preset, given)
+    return tuple(build(cls, preset, given) for cls in _SETTINGS)  # type: ignore[return-value]
 
 
-def _style_flags(values: dict[str, Any]) -> dict[str, Any]:
-    names = {*StyleConfig.__dataclass_fields__, *RuntimeConfig.__dataclass_fields__}
+_SETTINGS = (StyleConfig, RuntimeConfig, VideoConfig)
+
+
+def _setting_flags(values: dict[str, Any]) -> dict[str, Any]:
+    """The local variables of a command that are settings (same names as the fields)."""
+    names = {name for cls in _SETTINGS for name in cls.__dataclass_fields__}
     return {k: v for k, v in values.items() if k in names}
 
 
@@ -155,7 +177,7 @@ def image(
     overwrite: OverwriteOpt = False,
 ) -> None:
     """Stylize one image: framestyle image photo.jpg starry.jpg"""
-    style_config, runtime = settings(config, _style_flags(locals()))
+    style_config, runtime, _ = settings(config, _setting_flags(locals()))
     if save_every and progress_dir is None:
         raise ConfigError("--save-every needs --progress-dir")
     out = output or default_image_output(content, styles)
@@ -186,6 +208,147 @@ def image(
             ui.say(f"wrote {outcome.animation}")
 
 
+TemporalOpt = Annotated[Optional[str], typer.Option(help=f"flow, previous or none. {_d('temporal')}", show_default=False)]
+TemporalWeightOpt = Annotated[Optional[float], typer.Option(help=f"Pull towards the warped previous frame. {_d('temporal_weight')}", show_default=False)]
+FirstIterationsOpt = Annotated[Optional[int], typer.Option(help=f"Steps for the first frame (and every frame with --temporal none). {_d('first_iterations')}", show_default=False)]
+FrameIterationsOpt = Annotated[Optional[int], typer.Option("--iterations", "-n", help=f"Steps for each later frame. [default: {VIDEO_FRAME_ITERATIONS}]", show_default=False)]
+CrfOpt = Annotated[Optional[int], typer.Option(help=f"H.264 quality, 0 (lossless) to 51. {_d('crf')}", show_default=False)]
+CodecOpt = Annotated[Optional[str], typer.Option(help=f"ffmpeg video encoder. {_d('codec')}", show_default=False)]
+AudioOpt = Annotated[Optional[bool], typer.Option("--audio/--no-audio", help="Carry the input's audio over. [default: audio]", show_default=False)]
+
+
+@app.command()
+def video(
+    source: Annotated[Path, typer.Argument(metavar="VIDEO", help="The clip to paint.", show_default=False)],
+    styles: Annotated[list[Path], typer.Argument(help="One or more style images.", show_default=False)],
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Output video (.mp4, .mkv, .mov, .webm). [default: VIDEO_STYLE.mp4 beside the video]", show_default=False)] = None,
+    frames: Annotated[Optional[int], typer.Option(help="Only the first N frames.", show_default=False)] = None,
+    start: Annotated[float, typer.Option(help="Start this many seconds into the clip.")] = 0.0,
+    dry_run: Annotated[bool, typer.Option(help="Print what would run and an estimated time, then exit.")] = False,
+    restart: Annotated[bool, typer.Option(help="Discard frames left by an earlier run with other settings.")] = False,
+    keep_frames: Annotated[bool, typer.Option(help="Keep the work folder of PNG frames after success.")] = False,
+    temporal: TemporalOpt = None,
+    temporal_weight: TemporalWeightOpt = None,
+    first_iterations: FirstIterationsOpt = None,
+    iterations: FrameIterationsOpt = None,
+    crf: CrfOpt = None,
+    codec: CodecOpt = None,
+    audio: AudioOpt = None,
+    config: ConfigOpt = None,
+    size: SizeOpt = None,
+    optimizer: OptimizerOpt = None,
+    learning_rate: LearningRateOpt = None,
+    content_weight: ContentWeightOpt = None,
+    style_weight: StyleWeightOpt = None,
+    tv_weight: TvWeightOpt = None,
+    content_layers: ContentLayersOpt = None,
+    style_layers: StyleLayersOpt = None,
+    style_layer_weights: StyleLayerWeightsOpt = None,
+    style_blend: StyleBlendOpt = None,
+    style_scale: StyleScaleOpt = None,
+    init: InitOpt = None,
+    tolerance: ToleranceOpt = None,
+    patience: PatienceOpt = None,
+    scales: ScalesOpt = None,
+    preserve_color: PreserveColorOpt = None,
+    pooling: PoolingOpt = None,
+    seed: SeedOpt = None,
+    device: DeviceOpt = None,
+    precision: PrecisionOpt = None,
+    weights: WeightsOpt = None,
+    threads: ThreadsOpt = None,
+    quiet: QuietOpt = False,
+    overwrite: OverwriteOpt = False,
+) -> None:
+    """Stylize a video, temporally coherent, same fps, audio kept: framestyle video in.mp4 starry.jpg"""
+    style_config, runtime, video_config = settings(
+        config, _setting_flags(locals()), base={"iterations": VIDEO_FRAME_ITERATIONS}
+    )
+    if style_config.init not in ("content", "noise"):
+        raise ConfigError("--init for videos must be 'content' or 'noise'")
+    out = output or default_video_output(source, styles)
+    plan = plan_video(
+        source, styles, output=out, config=style_config, video=video_config,
+        start_seconds=start, max_frames=frames, overwrite=overwrite,
+    )  # fmt: skip
+    info = plan.info
+    w, h = plan.size
+    if info.container_frames and info.container_frames != info.frames and frames is None and not start:
+        if not quiet:
+            ui.say(f"note: the container claims {info.container_frames} frames; {info.frames} decode")
+    stylizer = make_stylizer(styles, style_config, runtime)
+    if dry_run:
+        seconds = estimate_seconds(plan, stylizer, video_config)
+        print(
+            f"video: {info.path} ({info.width}x{info.height})\n"
+            f"frames: {info.frames} from {info.start_seconds:.2f}s, {float(info.fps):.3f} fps ({info.fps}), "
+            f"{info.duration:.2f}s\n"
+            f"working size: {w}x{h}\n"
+            f"audio: {'yes' if plan.audio else 'no'}{' (dropped: --no-audio)' if info.has_audio and not plan.audio else ''}\n"
+            f"temporal: {video_config.temporal}; steps: {video_config.first_iterations} first, "
+            f"{style_config.iterations} per later frame (early stop may end sooner)\n"
+            f"output: {plan.output}\n"
+            f"estimated time here: {ui.duration(seconds)} ({seconds / info.frames:.1f}s/frame, "
+            f"{stylizer.device.type}, {stylizer.autocast_dtype or 'fp32'})"
+        )
+        return
+    with ui.FrameBars(quiet=quiet, total=info.frames) as bars:
+        outcome = stylize_video(
+            plan, styles, config=style_config, video=video_config, runtime=runtime, stylizer=stylizer,
+            restart=restart, keep_frames=keep_frames, on_frame=bars.frame_done,
+            on_frame_start=bars.frame_started, on_iteration=bars, on_encode=bars.encoding,
+        )  # fmt: skip
+    if not quiet:
+        fresh = outcome.frames - outcome.resumed
+        resumed = f" ({outcome.resumed} resumed from an earlier run)" if outcome.resumed else ""
+        per_frame = outcome.seconds / max(1, fresh)
+        ui.say(
+            f"wrote {outcome.output} ({w}x{h}, {outcome.frames} frames at {float(info.fps):.3f} fps, "
+            f"audio {'kept' if outcome.audio else 'none'}) in {ui.duration(outcome.seconds)}, "
+            f"{per_frame:.1f}s/frame{resumed}"
+        )
+
+
+@app.command("eval")
+def evaluate(
+    stylized: Annotated[Path, typer.Argument(help="The stylized video.", show_default=False)],
+    original: Annotated[Path, typer.Argument(help="The video it was made from.", show_default=False)],
+    chart: Annotated[Optional[Path], typer.Option(help="Per-frame chart PNG. [default: STYLIZED_warping.png]", show_default=False)] = None,
+    no_chart: Annotated[bool, typer.Option("--no-chart", help="Do not write the chart.")] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON on stdout.")] = False,
+    overwrite: OverwriteOpt = True,
+) -> None:
+    """Temporal stability: warping error (Lai et al. 2018) of STYLIZED against ORIGINAL."""
+    import json
+
+    from .io.chart import write_line_chart
+    from .io.files import check_output
+
+    chart_path = None if no_chart else (chart or stylized.with_name(f"{stylized.stem}_warping.png"))
+    if chart_path is not None:
+        check_output(chart_path, [stylized, original], overwrite=overwrite)
+    report, s_info, _ = evaluate_videos(stylized, original)
+    if chart_path is not None:
+        write_line_chart(
+            chart_path,
+            {"stylized": report.stylized, "original (floor)": report.original},
+            title=f"warping error per frame pair: {stylized.name}",
+            x_label="frame pair",
+        )
+    if json_out:
+        data = {"stylized": str(stylized), "original": str(original), "size": [s_info.width, s_info.height]}
+        data.update(report.as_dict())
+        data["chart"] = str(chart_path) if chart_path else None
+        print(json.dumps(data, indent=1))
+        return
+    print(f"frame pairs:              {report.pairs} at {s_info.width}x{s_info.height}")
+    print(f"warping error (stylized): {report.mean_stylized:.5f}")
+    print(f"warping error (original): {report.mean_original:.5f}  (the floor)")
+    print(f"ratio to original:        {report.ratio:.2f}x")
+    if chart_path is not None:
+        print(f"chart:                    {chart_path}")
+
+
 def _error(message: str) -> None:
     print(f"framestyle: error: {message}", file=sys.stderr)
 
@@ -209,7 +372,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except FramestyleError as err:
         _error(str(err))
-        return 2
+        return err.exit_code
     except MemoryError:
         _error("out of memory; try a smaller --size")
         return 2

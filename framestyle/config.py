@@ -122,7 +122,35 @@ class RuntimeConfig:
             raise ConfigError(f"threads must be zero or more (got {self.threads})")
 
 
-CONFIG_CLASSES: tuple[type, ...] = (StyleConfig, RuntimeConfig)
+Temporal = Literal["flow", "previous", "none"]
+
+
+@dataclass(frozen=True)
+class VideoConfig:
+    """Frame sequences: temporal coherence and encoding."""
+
+    temporal: Temporal = "flow"
+    temporal_weight: float = 200.0  # Ruder et al.'s temporal term, against content weight 1
+    first_iterations: int = 300  # the first frame starts from scratch; later ones use `iterations`
+    crf: int = 18  # H.264 quality: 0 lossless ... 51 worst
+    codec: str = "libx264"
+    audio: bool = True
+
+    def __post_init__(self) -> None:
+        _non_negative("temporal_weight", self.temporal_weight)
+        if self.first_iterations < 1:
+            raise ConfigError(f"first_iterations must be at least 1 (got {self.first_iterations})")
+        if not 0 <= self.crf <= 51:
+            raise ConfigError(f"crf must be between 0 and 51 (got {self.crf})")
+        if not self.codec or not all(c.isalnum() or c in "-_" for c in self.codec):
+            raise ConfigError(f"codec must be an ffmpeg encoder name such as libx264 (got {self.codec!r})")
+
+
+# Later video frames start from the previous result and need far fewer steps than a
+# picture started from its content; used unless a preset or flag sets `iterations`.
+VIDEO_FRAME_ITERATIONS = 50
+
+CONFIG_CLASSES: tuple[type, ...] = (StyleConfig, RuntimeConfig, VideoConfig)
 
 
 def _known_fields() -> dict[str, tuple[type, Any]]:
@@ -227,6 +255,8 @@ __all__ = [
     "VGG_LAYERS",
     "StyleConfig",
     "RuntimeConfig",
+    "VideoConfig",
+    "VIDEO_FRAME_ITERATIONS",
     "load_preset",
     "build",
     "coerce",

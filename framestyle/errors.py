@@ -6,6 +6,8 @@ from __future__ import annotations
 class FramestyleError(Exception):
     """Something the user can fix: the message says what, in one line."""
 
+    exit_code = 2
+
 
 class InputError(FramestyleError):
     """An input file is missing, unreadable or not what it should be."""
@@ -25,3 +27,9 @@ class EncodeError(OutputError):
 
 class ConfigError(FramestyleError):
     """A setting has an unknown name or a bad value."""
+
+
+class Interrupted(FramestyleError):
+    """The user stopped a run; the message says how to continue."""
+
+    exit_code = 130

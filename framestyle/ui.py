@@ -15,7 +15,12 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from typing import TYPE_CHECKING
+
 from .events import IterationEvent
+
+if TYPE_CHECKING:
+    from .pipeline import FrameEvent
 
 stderr = Console(stderr=True, highlight=False)
 
@@ -75,3 +80,53 @@ class IterationBar:
         scale = f"scale {event.scale + 1}/{event.scales} " if event.scales > 1 else ""
         detail = f"{scale}{event.width}x{event.height} loss {event.loss:.4g}"
         self.progress.update(self.task, completed=event.iteration, total=event.total, detail=detail)
+
+
+class FrameBars:
+    """Two bars for sequences: frames overall (s/frame, ETA) and the current frame's steps."""
+
+    def __init__(self, *, quiet: bool, total: int, label: str = "frames") -> None:
+        self.total = total
+        self.progress = Progress(
+            TextColumn("{task.description:>9}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[detail]}"),
+            TimeElapsedColumn(),
+            TextColumn("eta"),
+            TimeRemainingColumn(),
+            console=stderr,
+            transient=True,
+            disable=quiet,
+        )
+        self.frames = self.progress.add_task(label, total=total, detail="")
+        self.steps = self.progress.add_task("frame", total=1, detail="", visible=False)
+        self.stylized_seconds: list[float] = []
+
+    def __enter__(self) -> "FrameBars":
+        self.progress.__enter__()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.progress.__exit__(exc_type, exc, tb)
+
+    def frame_started(self, index: int) -> None:
+        self.progress.reset(self.steps, total=1, description=f"frame {index + 1}", detail="", visible=True)
+
+    def frame_done(self, event: "FrameEvent") -> None:
+        if not event.resumed:
+            self.stylized_seconds.append(event.seconds)
+        per_frame = sum(self.stylized_seconds[-10:]) / max(1, len(self.stylized_seconds[-10:]))
+        detail = f"{per_frame:.1f}s/frame" if self.stylized_seconds else "resuming"
+        self.progress.update(self.frames, completed=event.index + 1, detail=detail)
+
+    def encoding(self) -> None:
+        self.progress.update(self.steps, visible=False)
+        self.progress.update(self.frames, detail="encoding")
+
+    def __call__(self, event: IterationEvent) -> None:
+        self.progress.update(
+            self.steps, completed=event.iteration, total=event.total, detail=f"loss {event.loss:.4g}"
+        )

@@ -1,0 +1,177 @@
+"""Video in (OpenCV, streamed) and out (ffmpeg from imageio-ffmpeg, audio carried over).
+
+This is the only place where OpenCV's BGR frames become RGB.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from ..errors import DecodeError, EncodeError
+from .ffmpeg import FfmpegWriter, ffmpeg_exe, h264_args
+from .files import require_file
+from .images import resize_rgb
+
+VIDEO_EXTENSIONS = frozenset({".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi", ".mpg", ".mpeg", ".wmv", ".flv", ".gif"})
+OUTPUT_EXTENSIONS = frozenset({".mp4", ".mov", ".m4v", ".mkv", ".webm"})
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What a clip holds, as far as we will read it (after --start and --frames)."""
+
+    path: Path
+    width: int  # as displayed: rotation metadata applied
+    height: int
+    fps: Fraction
+    frames: int  # frames that actually decode
+    container_frames: int  # what the container claims (not trusted)
+    has_audio: bool
+    start_frame: int
+
+    @property
+    def duration(self) -> float:
+        return float(self.frames / self.fps)
+
+    @property
+    def start_seconds(self) -> float:
+        return float(self.start_frame / self.fps)
+
+
+def _open(path: Path) -> cv2.VideoCapture:
+    path = require_file(Path(path), "video")
+    cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
+    if not cap.isOpened():
+        cap.release()
+        raise DecodeError(f"{path} is not a video OpenCV can open (corrupt, truncated or not a video)")
+    # Rotation metadata (phones) is applied by OpenCV's FFmpeg backend; ask for it explicitly.
+    cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)
+    return cap
+
+
+def _exact_fps(cap: cv2.VideoCapture, path: Path) -> Fraction:
+    fps = cap.get(cv2.CAP_PROP_FPS)
+    if not fps or fps <= 0 or fps != fps or fps > 1000:
+        raise DecodeError(f"{path} has no usable frame rate")
+    # OpenCV gives a float; NTSC rates come back as 30000/1001 and friends.
+    return Fraction(fps).limit_denominator(1001)
+
+
+def has_audio_stream(path: Path) -> bool:
+    proc = subprocess.run(
+        [ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path)],
+        capture_output=True,
+        text=True,
+        errors="replace",
+    )
+    return re.search(r"Stream #\d+:\d+.*: Audio:", proc.stderr) is not None
+
+
+def probe(path: Path, *, start_seconds: float = 0.0, max_frames: int | None = None) -> VideoInfo:
+    """Open a clip and count the frames that really decode (from ``start_seconds``, at most
+    ``max_frames``). Memory stays flat: frames are decoded and dropped."""
+    path = Path(path)
+    cap = _open(path)
+    try:
+        fps = _exact_fps(cap, path)
+        container = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+        start_frame = round(start_seconds * fps)
+        for _ in range(start_frame):
+            if not cap.grab():
+                break
+        ok, first = cap.read()
+        if not ok or first is None:
+            if start_frame:
+                raise DecodeError(f"{path}: no frame decodes at or after {start_seconds:g}s")
+            raise DecodeError(f"{path}: no frame could be decoded (unsupported codec or damaged file)")
+        height, width = first.shape[:2]
+        count = 1
+        while (max_frames is None or count < max_frames) and cap.grab():
+            count += 1
+    finally:
+        cap.release()
+    return VideoInfo(
+        path=path,
+        width=width,
+        height=height,
+        fps=fps,
+        frames=count,
+        container_frames=container,
+        has_audio=has_audio_stream(path),
+        start_frame=start_frame,
+    )
+
+
+def iter_frames(info: VideoInfo, *, size: tuple[int, int] | None = None) -> Iterator[np.ndarray]:
+    """The clip's frames as RGB uint8, resized to ``size`` (width, height), one at a time."""
+    cap = _open(info.path)
+    try:
+        for _ in range(info.start_frame):
+            if not cap.grab():
+                return
+        for _ in range(info.frames):
+            ok, bgr = cap.read()
+            if not ok or bgr is None:
+                return
+            if bgr.ndim == 2:
+                bgr = cv2.cvtColor(bgr, cv2.COLOR_GRAY2BGR)
+            rgb = np.ascontiguousarray(bgr[:, :, ::-1])
+            yield resize_rgb(rgb, size) if size is not None else rgb
+    finally:
+        cap.release()
+
+
+def output_args(suffix: str, *, codec: str, crf: int) -> tuple[list[str], list[str]]:
+    """(video args, audio args) for a container."""
+    suffix = suffix.lower()
+    if suffix not in OUTPUT_EXTENSIONS:
+        raise EncodeError(f"cannot write video as {suffix or 'no extension'}; use one of {', '.join(sorted(OUTPUT_EXTENSIONS))}")
+    if suffix == ".webm":
+        video_codec = "libvpx-vp9" if codec == "libx264" else codec
+        video = ["-c:v", video_codec, "-pix_fmt", "yuv420p", "-crf", str(crf), "-b:v", "0"]
+        return video, ["-c:a", "libopus", "-b:a", "128k"]
+    video = h264_args(crf=crf, codec=codec)
+    if suffix == ".mkv":
+        video = [a for a in video if a not in ("-movflags", "+faststart")]
+    return video, ["-c:a", "aac", "-b:a", "192k"]
+
+
+def write_video(
+    path: Path,
+    frames: Iterable[np.ndarray],
+    *,
+    size: tuple[int, int],
+    fps: Fraction,
+    audio_from: VideoInfo | None = None,
+    codec: str = "libx264",
+    crf: int = 18,
+) -> int:
+    """Encode RGB frames (all ``size``, even sides) to ``path``; returns the frame count.
+
+    ``audio_from``: carry that clip's audio over, trimmed to the frames taken from it.
+    """
+    w, h = size
+    if w % 2 or h % 2:
+        raise EncodeError(f"frames are {w}x{h}; yuv420p video needs even sides")
+    video, audio = output_args(Path(path).suffix, codec=codec, crf=crf)
+    extra: list[str] = []
+    maps = ["-map", "0:v:0"]
+    if audio_from is not None and audio_from.has_audio:
+        duration = float(Fraction(audio_from.frames) / fps)
+        extra = ["-ss", f"{audio_from.start_seconds:.6f}", "-t", f"{duration:.6f}", "-i", str(audio_from.path)]
+        maps += ["-map", "1:a:0?", *audio]
+    with FfmpegWriter(path, size, fps=fps, extra_inputs=extra, output_args=[*maps, *video]) as writer:
+        for frame in frames:
+            writer.write(frame)
+        count = writer.frames
+    if count == 0:
+        raise EncodeError("no frames to encode")
+    return count

@@ -1,0 +1,92 @@
+"""FrameStore: the work folder that makes long runs resumable.
+
+Finished frames are PNGs written atomically, so a frame file exists only once it is
+complete; a manifest records the settings that made them. A rerun with the same
+settings continues after the last finished frame; other settings are refused.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import OutputError
+from .io.files import describe_os_error, ensure_dir, write_bytes_atomic
+from .io.images import read_image, write_image
+
+MANIFEST = "manifest.json"
+FORMAT = 1
+
+
+class FrameStore:
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+
+    @classmethod
+    def open(cls, folder: Path, settings: dict[str, Any], *, restart: bool = False) -> "FrameStore":
+        """Open (or create) the work folder for ``settings``.
+
+        Raises OutputError if it holds frames made with other settings, unless ``restart``.
+        """
+        store = cls(folder)
+        manifest_path = store.folder / MANIFEST
+        wanted = {"format": FORMAT, "settings": settings}
+        if store.folder.exists():
+            if not store.folder.is_dir():
+                raise OutputError(f"work folder {store.folder} is a file; move it away")
+            if not manifest_path.exists():
+                if any(store.folder.iterdir()):
+                    raise OutputError(f"{store.folder} exists and is not a framestyle work folder; move it away")
+            else:
+                try:
+                    found = json.loads(manifest_path.read_text())
+                except (OSError, ValueError):
+                    found = {}
+                if found != wanted:
+                    if not restart:
+                        changed = _changed_keys(found.get("settings", {}), settings)
+                        raise OutputError(
+                            f"work folder {store.folder} holds frames made with other settings "
+                            f"({', '.join(changed) or 'unknown'}); pass --restart to start over"
+                        )
+                    store.clear()
+        ensure_dir(store.folder)
+        if not manifest_path.exists():
+            write_bytes_atomic(manifest_path, json.dumps(wanted, indent=1, sort_keys=True).encode())
+        return store
+
+    def frame_path(self, index: int) -> Path:
+        return self.folder / f"frame_{index + 1:06d}.png"
+
+    def finished(self, limit: int | None = None) -> int:
+        """How many frames, from the first, are already done."""
+        count = 0
+        while (limit is None or count < limit) and self.frame_path(count).exists():
+            count += 1
+        return count
+
+    def save(self, index: int, rgb_uint8: np.ndarray) -> None:
+        write_image(self.frame_path(index), rgb_uint8)
+
+    def load(self, index: int) -> np.ndarray:
+        return read_image(self.frame_path(index), what="stored frame")
+
+    def clear(self) -> None:
+        try:
+            shutil.rmtree(self.folder)
+        except FileNotFoundError:
+            pass
+        except OSError as err:
+            raise OutputError(f"cannot clear work folder {self.folder}: {describe_os_error(err)}") from None
+
+    def remove(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _changed_keys(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    keys = sorted(set(old) | set(new))
+    return [k for k in keys if old.get(k) != new.get(k)]
