@@ -11,6 +11,7 @@ import contextlib
 import dataclasses
 import os
 import time
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -24,6 +25,9 @@ from .events import IterationCallback, IterationEvent
 from .losses import ContentLoss, StyleLoss, TemporalLoss, TotalVariationLoss, gram_matrix, weighted_sum
 from .model import VGG19Features, load_vgg19
 from .tensors import fit_long_side, resize, scale_ladder, split_iterations
+
+
+STYLE_CACHE_SIZES = 16
 
 
 @dataclass(frozen=True)
@@ -119,7 +123,7 @@ class Stylizer:
         self.style_layer_weights = dict(
             zip(config.style_layers, config.style_layer_weights or [1.0] * len(config.style_layers))
         )
-        self._style_losses: dict[tuple[int, int], dict[str, StyleLoss]] = {}
+        self._style_losses: OrderedDict[tuple[int, int], dict[str, StyleLoss]] = OrderedDict()
         self._color_reference: torch.Tensor | None = None
 
     # -- features -------------------------------------------------------------
@@ -137,7 +141,9 @@ class Stylizer:
 
     def style_losses(self, size: tuple[int, int]) -> dict[str, StyleLoss]:
         """Style terms for an output of ``size`` (width, height), computed once per size."""
-        if size not in self._style_losses:
+        if size in self._style_losses:
+            self._style_losses.move_to_end(size)
+        else:
             long_side = max(16, round(max(size) * self.config.style_scale))
             grams: dict[str, list[torch.Tensor]] = {layer: [] for layer in self.config.style_layers}
             with torch.no_grad():
@@ -151,6 +157,9 @@ class Stylizer:
             self._style_losses[size] = {
                 layer: StyleLoss(g, self.blend).to(self.device) for layer, g in grams.items()
             }
+            # A folder of many aspect ratios must not grow this without bound (~3 MB each).
+            while len(self._style_losses) > STYLE_CACHE_SIZES:
+                self._style_losses.popitem(last=False)
         return self._style_losses[size]
 
     # -- optimization ---------------------------------------------------------

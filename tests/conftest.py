@@ -70,3 +70,38 @@ def write_palette_png(path: Path, indices: np.ndarray, palette: np.ndarray) -> N
     png += chunk(b"IDAT", zlib.compress(raw))
     png += chunk(b"IEND", b"")
     path.write_bytes(png)
+
+
+@pytest.fixture(scope="session")
+def bear() -> Path:
+    return SAMPLES / "bear.webm"
+
+
+def ffmpeg() -> str:
+    import imageio_ffmpeg
+
+    return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+def stream_facts(path: Path) -> dict:
+    """Frames (decoded by ffmpeg itself), frame rate and whether there is audio."""
+    import re
+
+    info = subprocess.run([ffmpeg(), "-hide_banner", "-i", str(path)], capture_output=True, text=True).stderr
+    count = subprocess.run(
+        [ffmpeg(), "-hide_banner", "-i", str(path), "-map", "0:v:0", "-f", "null", "-"], capture_output=True, text=True
+    ).stderr
+    frames = int(re.findall(r"frame=\s*(\d+)", count)[-1])
+    rate = re.search(r"Video:.*?, (\d+(?:\.\d+)?) fps", info)
+    size = re.search(r"Video:.*?, (\d+)x(\d+)", info)
+    return {
+        "frames": frames,
+        "fps": float(rate.group(1)) if rate else None,
+        "audio": "Audio:" in info,
+        "size": (int(size.group(1)), int(size.group(2))) if size else None,
+    }
+
+
+def make_clip(path: Path, *args: str) -> Path:
+    subprocess.run([ffmpeg(), "-y", "-hide_banner", "-loglevel", "error", *args, str(path)], check=True)
+    return path

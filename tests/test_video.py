@@ -1,0 +1,223 @@
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from conftest import ROOT, asset, assert_one_line_error, make_clip, run_cli, stream_facts
+from framestyle.config import RuntimeConfig, StyleConfig, VideoConfig
+from framestyle.evaluate import warping_errors
+from framestyle.io.video import iter_frames, probe
+from framestyle.pipeline import make_stylizer, stylize_sequence, work_folder_for
+from framestyle.store import FrameStore
+from framestyle.tensors import fit_long_side
+
+FAST = ["--size", "64", "--first-iterations", "12", "-n", "6", "-q"]
+
+
+def test_frames_fps_and_audio_are_kept(tmp_path, bear, starry):
+    out = tmp_path / "bear_out.mp4"
+    proc = run_cli("video", bear, starry, *FAST, "--frames", "5", "-o", out)
+    assert proc.returncode == 0, proc.stderr
+    facts = stream_facts(out)
+    assert facts["frames"] == 5
+    assert facts["fps"] == pytest.approx(29.97, abs=0.01)
+    assert facts["audio"]
+    assert facts["size"] == (64, 48)
+    assert not work_folder_for(out).exists()  # removed after success
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bear_out.mp4"]
+
+
+def test_default_output_name_and_no_audio(tmp_path, bear, starry):
+    clip = tmp_path / "clip.webm"
+    shutil.copy(bear, clip)
+    proc = run_cli("video", clip, starry, *FAST, "--frames", "3", "--no-audio", "--temporal", "previous")
+    assert proc.returncode == 0, proc.stderr
+    facts = stream_facts(tmp_path / "clip_vangogh_starry_night.mp4")
+    assert facts["frames"] == 3 and not facts["audio"]
+
+
+def test_silent_clip_odd_size_and_start(tmp_path, starry):
+    # 853x480, no audio: an odd width must neither crash nor distort.
+    src = make_clip(
+        tmp_path / "odd.mp4", "-f", "lavfi", "-i", "testsrc2=size=853x480:rate=24", "-frames:v", "30", "-pix_fmt", "yuv444p"
+    )
+    out = tmp_path / "odd_out.mp4"
+    proc = run_cli("video", src, starry, *FAST, "--size", "85", "--start", "0.5", "--frames", "3", "-o", out)
+    assert proc.returncode == 0, proc.stderr
+    facts = stream_facts(out)
+    assert facts["frames"] == 3 and not facts["audio"]
+    w, h = facts["size"]
+    assert w % 2 == 0 and h % 2 == 0
+    assert abs(w / h - 853 / 480) < 0.05
+
+
+def test_rotation_metadata_is_honoured(tmp_path, starry):
+    src = make_clip(tmp_path / "flat.mp4", "-f", "lavfi", "-i", "testsrc2=size=96x64:rate=10", "-frames:v", "4")
+    rotated = make_clip(tmp_path / "rotated.mp4", "-display_rotation", "90", "-i", str(src), "-c", "copy")
+    info = probe(rotated)
+    assert (info.width, info.height) == (64, 96)
+    out = tmp_path / "r.mp4"
+    assert run_cli("video", rotated, starry, *FAST, "--frames", "2", "-o", out).returncode == 0
+    w, h = stream_facts(out)["size"]
+    assert h > w
+
+
+def test_frame_count_is_what_decodes(tmp_path):
+    info = probe(asset("video/intel_asl_again_640x480.mkv"))
+    assert info.container_frames == 78 and info.frames == 77
+    assert sum(1 for _ in iter_frames(info, size=(32, 24))) == 77
+
+
+def _sequence_error(bear, mode, tmp_path):
+    info = probe(bear, max_frames=6)
+    size = fit_long_side(info.width, info.height, 96, even=True)
+    style = StyleConfig(size=96, iterations=20)
+    video = VideoConfig(temporal=mode, first_iterations=40)
+    stylizer = make_stylizer([ROOT / "samples/vangogh_starry_night.jpg"], style, RuntimeConfig())
+    store = FrameStore.open(tmp_path / mode, {"mode": mode})
+    stylize_sequence(iter_frames(info, size=size), total=info.frames, store=store, stylizer=stylizer, video=video)
+    return warping_errors((store.load(i) for i in range(info.frames)), iter_frames(info, size=size))
+
+
+def test_flow_is_much_steadier_than_independent_frames(tmp_path, bear):
+    none = _sequence_error(bear, "none", tmp_path)
+    flow = _sequence_error(bear, "flow", tmp_path)
+    assert flow.mean_stylized < 0.5 * none.mean_stylized, (flow.mean_stylized, none.mean_stylized)
+    assert flow.mean_original == pytest.approx(none.mean_original)
+
+
+def _video_cmd(bear, starry, out, *extra):
+    return [sys.executable, "-m", "framestyle", "video", str(bear), str(starry), *FAST, "--frames", "5",
+            "--keep-frames", "-o", str(out), *extra]  # fmt: skip
+
+
+def test_kill_and_resume_gives_the_same_frames(tmp_path, bear, starry):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    whole = tmp_path / "whole.mp4"
+    subprocess.run(_video_cmd(bear, starry, whole), env=env, check=True, capture_output=True)
+
+    resumed = tmp_path / "resumed.mp4"
+    work = work_folder_for(resumed)
+    proc = subprocess.Popen(_video_cmd(bear, starry, resumed), env=env, stderr=subprocess.PIPE)
+    deadline = time.time() + 240
+    while not (work / "frame_000002.png").exists() and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    proc.kill()
+    proc.wait()
+    assert not resumed.exists()
+    done = FrameStore(work).finished()
+    assert 2 <= done < 5
+
+    # Other settings on the same work folder are refused, nothing is touched.
+    refused = run_cli("video", bear, starry, *FAST, "--frames", "5", "--keep-frames", "-o", resumed, "--style-weight", "3")
+    assert_one_line_error(refused, "other settings", "style_weight", "--restart")
+    assert FrameStore(work).finished() == done
+
+    finish = subprocess.run(_video_cmd(bear, starry, resumed), env=env, capture_output=True, text=True)
+    assert finish.returncode == 0, finish.stderr
+    for i in range(5):
+        a = (work_folder_for(whole) / f"frame_{i + 1:06d}.png").read_bytes()
+        b = (work / f"frame_{i + 1:06d}.png").read_bytes()
+        assert a == b, f"frame {i + 1} differs after resume"
+    assert stream_facts(resumed)["frames"] == 5
+
+
+def test_ctrl_c_stops_cleanly_with_a_resume_hint(tmp_path, bear, starry):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = tmp_path / "o.mp4"
+    cmd = [sys.executable, "-m", "framestyle", "video", str(bear), str(starry), "--size", "64", "--frames", "20",
+           "--first-iterations", "12", "-n", "6", "-o", str(out)]  # fmt: skip
+    proc = subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE, text=True)
+    work = work_folder_for(out)
+    deadline = time.time() + 240
+    while not (work / "frame_000001.png").exists() and time.time() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    start = time.time()
+    _, err = proc.communicate(timeout=60)
+    assert time.time() - start < 10
+    assert proc.returncode == 130
+    last = err.strip().splitlines()[-1]
+    assert "interrupted after" in last and "run the same command again to resume" in last
+    assert "Traceback" not in err
+    assert not out.exists() and FrameStore(work).finished() >= 1
+
+
+def test_restart_discards_old_frames(tmp_path, bear, starry):
+    out = tmp_path / "o.mp4"
+    assert run_cli("video", bear, starry, *FAST, "--frames", "2", "--keep-frames", "-o", out).returncode == 0
+    proc = run_cli("video", bear, starry, *FAST, "--frames", "2", "-o", out, "--overwrite", "--restart", "--tv-weight", "5")
+    assert proc.returncode == 0, proc.stderr
+    assert not work_folder_for(out).exists()
+
+
+def test_dry_run_reports_and_writes_nothing(tmp_path, bear, starry):
+    out = tmp_path / "o.mp4"
+    proc = run_cli("video", bear, starry, "--size", "64", "--frames", "48", "--dry-run", "-o", out)
+    assert proc.returncode == 0, proc.stderr
+    text = proc.stdout
+    for needle in ("frames: 48", "29.970 fps", "working size: 64x48", "audio: yes", "estimated time here:"):
+        assert needle in text, (needle, text)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_eval_reports_json_and_chart(tmp_path, bear, starry):
+    out = tmp_path / "o.mp4"
+    assert run_cli("video", bear, starry, *FAST, "--frames", "4", "-o", out).returncode == 0
+    proc = run_cli("eval", out, bear, "--json")
+    assert proc.returncode == 0, proc.stderr
+    import json
+
+    report = json.loads(proc.stdout)
+    assert report["frame_pairs"] == 3
+    assert report["warping_error"] > 0 and report["original_warping_error"] > 0
+    assert report["ratio_to_original"] == pytest.approx(report["warping_error"] / report["original_warping_error"])
+    assert len(report["per_frame"]["stylized"]) == 3
+    assert (tmp_path / "o_warping.png").stat().st_size > 1000
+
+
+class TestBadVideoInput:
+    def test_not_a_video(self, tmp_path, starry):
+        fake = tmp_path / "fake.mp4"
+        fake.write_text("this is text")
+        assert_one_line_error(run_cli("video", fake, starry, "-o", tmp_path / "o.mp4"), "not a video")
+        noise = tmp_path / "noise.mp4"
+        noise.write_bytes(os.urandom(50000))
+        assert_one_line_error(run_cli("video", noise, starry, "-o", tmp_path / "o.mp4"), "not a video")
+
+    def test_undecodable_codec(self, tmp_path, starry):
+        av1 = make_clip(tmp_path / "av1.mp4", "-f", "lavfi", "-i", "testsrc=size=64x48:rate=10", "-frames:v", "3",
+                        "-c:v", "libaom-av1", "-cpu-used", "8")  # fmt: skip
+        assert_one_line_error(run_cli("video", av1, starry, "-o", tmp_path / "o.mp4"), "no frame could be decoded")
+
+    def test_truncated_file(self, tmp_path, starry):
+        data = asset("video/sintel_854x480_2s.mp4").read_bytes()
+        half = tmp_path / "half.mp4"
+        half.write_bytes(data[: len(data) // 2])
+        before = half.read_bytes()
+        assert_one_line_error(run_cli("video", half, starry, "-o", tmp_path / "o.mp4"), "half.mp4")
+        assert half.read_bytes() == before
+        assert not (tmp_path / "o.mp4").exists()
+
+    def test_output_equal_to_input(self, tmp_path, bear, starry):
+        clip = tmp_path / "c.mp4"
+        shutil.copy(bear, clip)
+        before = clip.read_bytes()
+        assert_one_line_error(run_cli("video", clip, starry, "-o", clip, "--overwrite"), "is one of the inputs")
+        assert clip.read_bytes() == before
+
+    def test_missing_style_and_video(self, tmp_path, bear, starry):
+        assert_one_line_error(run_cli("video", bear, tmp_path / "no.jpg", "-o", tmp_path / "o.mp4"), "style image not found")
+        assert_one_line_error(run_cli("video", tmp_path / "no.mp4", starry), "video not found")
+
+    def test_bad_container_and_numbers(self, tmp_path, bear, starry):
+        assert_one_line_error(run_cli("video", bear, starry, "-o", tmp_path / "o.avi"), "cannot write video as .avi")
+        assert_one_line_error(run_cli("video", bear, starry, "--frames", "0", "-o", tmp_path / "o.mp4"), "frames must be at least 1")
+        assert_one_line_error(run_cli("video", bear, starry, "--temporal", "magic"), "--temporal must be one of")
+        assert_one_line_error(run_cli("video", bear, starry, "--crf", "99"), "crf must be between 0 and 51")
+        assert_one_line_error(run_cli("video", bear, starry, "--start", "999", "-o", tmp_path / "o.mp4"), "no frame decodes")
