@@ -22,6 +22,11 @@ from .config import (
 )
 from .errors import ConfigError, FramestyleError
 from .pipeline import (
+    BatchEvent,
+    default_folder_output,
+    plan_folder,
+    stylize_folder,
+    stylize_folder_sequence,
     default_image_output,
     default_video_output,
     estimate_seconds,
@@ -347,6 +352,107 @@ def evaluate(
     print(f"ratio to original:        {report.ratio:.2f}x")
     if chart_path is not None:
         print(f"chart:                    {chart_path}")
+
+
+@app.command()
+def images(
+    folder: Annotated[Path, typer.Argument(metavar="DIR", help="A folder of images.", show_default=False)],
+    styles: Annotated[list[Path], typer.Argument(help="One or more style images.", show_default=False)],
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Output folder. [default: DIR_STYLE beside DIR]", show_default=False)] = None,
+    recursive: Annotated[bool, typer.Option("--recursive", "-r", help="Include subfolders; outputs mirror the tree.")] = False,
+    image_format: Annotated[str, typer.Option("--format", help="Output format: png, jpg, webp, bmp, tif.")] = "png",
+    sequence: Annotated[bool, typer.Option(help="Treat the images (natural order) as video frames, temporally coherent.")] = False,
+    to_video: Annotated[Optional[Path], typer.Option(help="With --sequence: encode the frames into this video.", show_default=False)] = None,
+    fps: Annotated[float, typer.Option(min=0.01, help="Frame rate for --to-video.")] = 24.0,
+    animate_dir: Annotated[Optional[Path], typer.Option(help="Write one progress animation per image here.", show_default=False)] = None,
+    animate_format: Annotated[str, typer.Option(help="gif or mp4, for --animate-dir.")] = "gif",
+    animate_every: Annotated[int, typer.Option(min=1, help="Capture a frame every K steps.")] = 5,
+    restart: Annotated[bool, typer.Option(help="With --sequence: discard frames of an earlier run with other settings.")] = False,
+    keep_frames: Annotated[bool, typer.Option(help="With --sequence: keep the work folder after success.")] = False,
+    temporal: TemporalOpt = None,
+    temporal_weight: TemporalWeightOpt = None,
+    first_iterations: FirstIterationsOpt = None,
+    crf: CrfOpt = None,
+    codec: CodecOpt = None,
+    config: ConfigOpt = None,
+    size: SizeOpt = None,
+    iterations: IterationsOpt = None,
+    optimizer: OptimizerOpt = None,
+    learning_rate: LearningRateOpt = None,
+    content_weight: ContentWeightOpt = None,
+    style_weight: StyleWeightOpt = None,
+    tv_weight: TvWeightOpt = None,
+    content_layers: ContentLayersOpt = None,
+    style_layers: StyleLayersOpt = None,
+    style_layer_weights: StyleLayerWeightsOpt = None,
+    style_blend: StyleBlendOpt = None,
+    style_scale: StyleScaleOpt = None,
+    init: InitOpt = None,
+    tolerance: ToleranceOpt = None,
+    patience: PatienceOpt = None,
+    scales: ScalesOpt = None,
+    preserve_color: PreserveColorOpt = None,
+    pooling: PoolingOpt = None,
+    seed: SeedOpt = None,
+    device: DeviceOpt = None,
+    precision: PrecisionOpt = None,
+    weights: WeightsOpt = None,
+    threads: ThreadsOpt = None,
+    quiet: QuietOpt = False,
+    overwrite: OverwriteOpt = False,
+) -> None:
+    """Stylize a folder: each image alone, or --sequence for ordered video frames."""
+    from fractions import Fraction
+
+    base = {"iterations": VIDEO_FRAME_ITERATIONS} if sequence else {}
+    style_config, runtime, video_config = settings(config, _setting_flags(locals()), base=base)
+    if to_video is not None and not sequence:
+        raise ConfigError("--to-video needs --sequence")
+    if animate_format not in ("gif", "mp4"):
+        raise ConfigError(f"--animate-format must be gif or mp4 (got {animate_format!r})")
+    if sequence and animate_dir is not None:
+        raise ConfigError("--animate-dir works on independent images, not with --sequence")
+    out_dir = output or default_folder_output(folder, styles)
+    plan = plan_folder(folder, styles, output_dir=out_dir, recursive=recursive, image_format=image_format)
+    if not quiet:
+        for other in plan.not_images:
+            ui.say(f"skipping {folder / other}: not an image")
+    total = len(plan.images)
+    if sequence:
+        with ui.FrameBars(quiet=quiet, total=total) as bars:
+            outcome = stylize_folder_sequence(
+                plan, styles, config=style_config, video=video_config, runtime=runtime, to_video=to_video,
+                fps=Fraction(fps).limit_denominator(1001), restart=restart, keep_frames=keep_frames,
+                overwrite=overwrite, on_frame=bars.frame_done, on_frame_start=bars.frame_started,
+                on_iteration=bars, on_finish=bars.encoding,
+            )  # fmt: skip
+        if not quiet:
+            w, h = outcome.size
+            if outcome.resized:
+                ui.say(f"note: {outcome.resized} frames differed in size from the first and were resized to {w}x{h}")
+            resumed = f" ({outcome.resumed} resumed)" if outcome.resumed else ""
+            ui.say(f"wrote {outcome.frames} frames ({w}x{h}) to {outcome.output}{resumed}")
+        return
+
+    with ui.FrameBars(quiet=quiet, total=total, label="images") as bars:
+
+        def on_item(event: BatchEvent) -> None:
+            if event.status == "failed":
+                ui.say(f"failed: {event.source}: {event.message}")
+            bars.item_done(event.index, event.seconds if event.status == "done" else None)
+
+        summary = stylize_folder(
+            plan, styles, config=style_config, runtime=runtime, overwrite=overwrite, animate_dir=animate_dir,
+            animate_format=animate_format, animate_every=animate_every, on_item=on_item,
+            on_item_start=bars.frame_started, on_iteration=bars,
+        )  # fmt: skip
+    if not quiet or summary.failed:
+        ui.say(
+            f"{plan.output_dir}: {summary.done} done, {summary.skipped} skipped (already done), "
+            f"{summary.failed} failed"
+        )
+    if summary.failed:
+        raise typer.Exit(1)
 
 
 def _error(message: str) -> None:

@@ -116,11 +116,15 @@ class FrameBars:
         self.progress.reset(self.steps, total=1, description=f"frame {index + 1}", detail="", visible=True)
 
     def frame_done(self, event: "FrameEvent") -> None:
-        if not event.resumed:
-            self.stylized_seconds.append(event.seconds)
-        per_frame = sum(self.stylized_seconds[-10:]) / max(1, len(self.stylized_seconds[-10:]))
-        detail = f"{per_frame:.1f}s/frame" if self.stylized_seconds else "resuming"
-        self.progress.update(self.frames, completed=event.index + 1, detail=detail)
+        self.item_done(event.index, None if event.resumed else event.seconds)
+
+    def item_done(self, index: int, seconds: float | None) -> None:
+        """Item ``index`` finished; ``seconds`` is None when nothing was computed for it."""
+        if seconds is not None:
+            self.stylized_seconds.append(seconds)
+        recent = self.stylized_seconds[-10:]
+        detail = f"{sum(recent) / len(recent):.1f}s/item" if recent else "resuming"
+        self.progress.update(self.frames, completed=index + 1, detail=detail)
 
     def encoding(self) -> None:
         self.progress.update(self.steps, visible=False)

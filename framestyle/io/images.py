@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import cv2
@@ -103,3 +104,32 @@ def write_image(path: Path, rgb_uint8: np.ndarray) -> None:
     """Write atomically: the file at ``path`` is either the whole new image or untouched."""
     path = Path(path)
     write_bytes_atomic(path, encode_image(rgb_uint8, path.suffix))
+
+
+def natural_key(path: Path) -> list[object]:
+    """Sort key that puts frame2 before frame10 (case-insensitive)."""
+    parts = re.split(r"(\d+)", str(path).lower())
+    return [int(p) if p.isdigit() else p for p in parts]
+
+
+def list_folder(folder: Path, *, recursive: bool = False) -> tuple[list[Path], list[Path]]:
+    """(images, other files) under ``folder``, as paths relative to it, in natural order.
+
+    Hidden files and folders (a leading dot, like our own work folders) are left out.
+    """
+    folder = Path(folder)
+    if not folder.exists():
+        raise InputError(f"folder not found: {folder}")
+    if not folder.is_dir():
+        raise InputError(f"not a folder: {folder}")
+    try:
+        entries = list(folder.rglob("*") if recursive else folder.iterdir())
+    except OSError as err:
+        raise InputError(f"cannot list folder {folder}: {describe_os_error(err)}") from None
+    images, others = [], []
+    for entry in entries:
+        relative = entry.relative_to(folder)
+        if any(part.startswith(".") for part in relative.parts) or not entry.is_file():
+            continue
+        (images if is_image_path(entry) else others).append(relative)
+    return sorted(images, key=natural_key), sorted(others, key=natural_key)

@@ -1,0 +1,249 @@
+"""Folders of images: each picture on its own (a batch), or an ordered frame sequence."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from ..config import RuntimeConfig, StyleConfig, VideoConfig
+from ..errors import ConfigError, FramestyleError, InputError, Interrupted, OutputError
+from ..events import IterationCallback
+from ..io.files import check_output, ensure_dir, require_file, write_bytes_atomic
+from ..io.images import WRITE_EXTENSIONS, list_folder, read_image, resize_rgb
+from ..tensors import fit_long_side
+from .common import digest, file_identity, make_stylizer
+from .image import stylize_image_file
+from .sequence import FrameCallback, encode_store, export_store, run_sequence, sequence_settings, work_folder_for
+
+BATCH_MANIFEST = ".framestyle.json"
+
+
+def default_folder_output(folder: Path, styles: Sequence[Path]) -> Path:
+    """``photos_starry/`` beside ``photos/``."""
+    folder = Path(folder)
+    names = "_".join(Path(s).stem for s in styles)
+    return folder.resolve().with_name(f"{folder.resolve().name}_{names}")
+
+
+@dataclass(frozen=True)
+class FolderPlan:
+    folder: Path
+    images: list[Path]  # relative to folder, natural order
+    not_images: list[Path]
+    output_dir: Path
+    outputs: list[Path]  # one per image, mirroring the input tree
+
+
+def plan_folder(
+    folder: Path, style_paths: Sequence[Path], *, output_dir: Path, recursive: bool = False, image_format: str = "png"
+) -> FolderPlan:
+    """List the folder and decide every output name; touches nothing on disk."""
+    suffix = "." + image_format.lower().lstrip(".")
+    if suffix not in WRITE_EXTENSIONS:
+        raise ConfigError(f"--format must be one of {', '.join(sorted(e[1:] for e in WRITE_EXTENSIONS))}")
+    for style in style_paths:
+        require_file(style, "style image")
+    images, others = list_folder(folder, recursive=recursive)
+    if not images:
+        raise InputError(f"no images in {folder} (looked for {', '.join(sorted({'jpg', 'png', 'webp', 'bmp', 'tif'}))})")
+    source, target = Path(folder).resolve(), Path(output_dir).resolve()
+    if target == source or (recursive and source in target.parents):
+        raise OutputError(f"output folder {output_dir} must not be (inside) the input folder {folder}")
+    names = [rel.parent / (rel.stem + suffix) for rel in images]
+    # a.jpg and a.png would both become a.png: keep the source extension in such names.
+    taken = {n for n in names if names.count(n) > 1}
+    names = [
+        rel.parent / f"{rel.stem}_{rel.suffix[1:].lower()}{suffix}" if n in taken else n for rel, n in zip(images, names)
+    ]
+    return FolderPlan(
+        folder=Path(folder),
+        images=images,
+        not_images=others,
+        output_dir=Path(output_dir),
+        outputs=[Path(output_dir) / n for n in names],
+    )
+
+
+Status = Literal["done", "skipped", "failed"]
+
+
+@dataclass(frozen=True)
+class BatchEvent:
+    index: int
+    total: int
+    source: Path
+    output: Path
+    status: Status
+    message: str = ""
+    seconds: float = 0.0
+
+
+@dataclass
+class BatchSummary:
+    done: int = 0
+    skipped: int = 0
+    failed: int = 0
+    failures: list[tuple[Path, str]] = field(default_factory=list)
+
+
+def _batch_settings(config: StyleConfig, stylizer: Any, runtime: RuntimeConfig, style_paths: Sequence[Path]) -> dict[str, Any]:
+    settings = {k: list(v) if isinstance(v, tuple) else v for k, v in vars(config).items()}
+    settings.update(
+        precision=str(stylizer.autocast_dtype or "fp32"),
+        weights=digest(runtime.weights) if runtime.weights else "packaged",
+        styles=[digest(p) for p in style_paths],
+    )
+    return settings
+
+
+def _check_batch_manifest(output_dir: Path, settings: dict[str, Any], *, overwrite: bool) -> None:
+    """Existing outputs are only reused if they were made with the same settings."""
+    path = output_dir / BATCH_MANIFEST
+    if path.exists() and not overwrite:
+        try:
+            found = json.loads(path.read_text()).get("settings")
+        except (OSError, ValueError, AttributeError):
+            found = None
+        if found != settings:
+            changed = sorted(k for k in set(found or {}) | set(settings) if (found or {}).get(k) != settings.get(k))
+            raise OutputError(
+                f"{output_dir} holds results made with other settings ({', '.join(changed) or 'unknown'}); "
+                "pass --overwrite to redo them, or choose another -o"
+            )
+    ensure_dir(output_dir)
+    write_bytes_atomic(path, json.dumps({"settings": settings}, indent=1, sort_keys=True).encode())
+
+
+def stylize_folder(
+    plan: FolderPlan,
+    style_paths: Sequence[Path],
+    *,
+    config: StyleConfig,
+    runtime: RuntimeConfig = RuntimeConfig(),
+    overwrite: bool = False,
+    animate_dir: Path | None = None,
+    animate_format: str = "gif",
+    animate_every: int = 5,
+    animate_fps: float = 12.0,
+    on_item: Callable[[BatchEvent], None] | None = None,
+    on_item_start: Callable[[int], None] | None = None,
+    on_iteration: IterationCallback | None = None,
+) -> BatchSummary:
+    """Stylize every image on its own; skip finished ones; a bad file fails alone."""
+    stylizer = make_stylizer(style_paths, config, runtime)
+    _check_batch_manifest(plan.output_dir, _batch_settings(config, stylizer, runtime, style_paths), overwrite=overwrite)
+    summary = BatchSummary()
+    total = len(plan.images)
+    for index, (relative, output) in enumerate(zip(plan.images, plan.outputs)):
+        source = plan.folder / relative
+        animation = None
+        if animate_dir is not None:
+            animation = Path(animate_dir) / relative.parent / f"{relative.stem}.{animate_format}"
+        if output.exists() and not overwrite and (animation is None or animation.exists()):
+            summary.skipped += 1
+            if on_item is not None:
+                on_item(BatchEvent(index, total, source, output, "skipped", "already done"))
+            continue
+        if on_item_start is not None:
+            on_item_start(index)
+        try:
+            outcome = stylize_image_file(
+                source, style_paths, output=output, config=config, runtime=runtime, stylizer=stylizer,
+                overwrite=True, animate=animation, animate_every=animate_every, animate_fps=animate_fps,
+                on_iteration=on_iteration,
+            )  # fmt: skip
+        except KeyboardInterrupt:
+            raise Interrupted(
+                f"interrupted after {summary.done + summary.skipped} of {total} images; "
+                "run the same command again to continue"
+            ) from None
+        except FramestyleError as err:
+            summary.failed += 1
+            summary.failures.append((source, str(err)))
+            if on_item is not None:
+                on_item(BatchEvent(index, total, source, output, "failed", str(err)))
+            continue
+        summary.done += 1
+        if on_item is not None:
+            on_item(BatchEvent(index, total, source, output, "done", seconds=outcome.result.seconds))
+    return summary
+
+
+@dataclass(frozen=True)
+class SequenceOutcome:
+    frames: int
+    resumed: int
+    size: tuple[int, int]
+    resized: int  # frames whose size differed from the first
+    output: Path
+
+
+def stylize_folder_sequence(
+    plan: FolderPlan,
+    style_paths: Sequence[Path],
+    *,
+    config: StyleConfig,
+    video: VideoConfig,
+    runtime: RuntimeConfig = RuntimeConfig(),
+    to_video: Path | None = None,
+    fps: Fraction = Fraction(24),
+    restart: bool = False,
+    keep_frames: bool = False,
+    overwrite: bool = False,
+    on_frame: FrameCallback | None = None,
+    on_frame_start: Callable[[int], None] | None = None,
+    on_iteration: IterationCallback | None = None,
+    on_finish: Callable[[], None] | None = None,
+) -> SequenceOutcome:
+    """Treat the images, in natural order, as the frames of a video (temporally coherent)."""
+    if to_video is not None:
+        check_output(to_video, [plan.folder / r for r in plan.images], overwrite=overwrite)
+    elif not overwrite and all(p.exists() for p in plan.outputs):
+        raise OutputError(f"every frame in {plan.output_dir} already exists (pass --overwrite to redo them)")
+    first = read_image(plan.folder / plan.images[0], what="frame")
+    size = fit_long_side(first.shape[1], first.shape[0], config.size, even=to_video is not None)
+    resized = 0
+
+    def frames() -> Any:
+        nonlocal resized
+        for relative in plan.images:
+            try:
+                rgb = read_image(plan.folder / relative, what="frame")
+            except FramestyleError as err:
+                # A sequence cannot skip a frame without breaking its motion.
+                raise InputError(f"{err} (frame {relative} of the sequence)") from None
+            if rgb.shape[:2] != first.shape[:2]:
+                resized += 1
+            yield resize_rgb(rgb, size)
+
+    stylizer = make_stylizer(style_paths, config, runtime)
+    files = [file_identity(plan.folder / r) | {"name": str(r)} for r in plan.images]
+    source = {"folder": Path(plan.folder).resolve().name, "files": files}
+    settings = sequence_settings(
+        style=config, video=video, stylizer=stylizer, runtime=runtime, style_paths=style_paths,
+        source=source, size=size, frames=len(plan.images),
+    )  # fmt: skip
+    if to_video is not None:
+        work = work_folder_for(to_video)
+        finish = encode_store(to_video, total=len(plan.images), size=size, fps=fps, codec=video.codec, crf=video.crf)
+    else:
+        work = plan.output_dir / ".framestyle-work"
+        finish = export_store(plan.outputs)
+    resumed = run_sequence(
+        frames(), total=len(plan.images), work_folder=work, settings=settings, stylizer=stylizer, video=video,
+        finish=finish, restart=restart, keep_frames=keep_frames, on_frame=on_frame,
+        on_frame_start=on_frame_start, on_iteration=on_iteration, on_finish=on_finish,
+    )  # fmt: skip
+    return SequenceOutcome(
+        frames=len(plan.images),
+        resumed=resumed,
+        size=size,
+        resized=resized,
+        output=to_video if to_video is not None else plan.output_dir,
+    )
