@@ -105,19 +105,21 @@ def _batch_settings(config: StyleConfig, stylizer: Any, runtime: RuntimeConfig, 
 def _check_batch_manifest(output_dir: Path, settings: dict[str, Any], *, overwrite: bool) -> None:
     """Existing outputs are only reused if they were made with the same settings."""
     path = output_dir / BATCH_MANIFEST
-    if path.exists() and not overwrite:
+    found = None
+    if path.exists():
         try:
             found = json.loads(path.read_text()).get("settings")
         except (OSError, ValueError, AttributeError):
             found = None
-        if found != settings:
+        if found != settings and not overwrite:
             changed = sorted(k for k in set(found or {}) | set(settings) if (found or {}).get(k) != settings.get(k))
             raise OutputError(
                 f"{output_dir} holds results made with other settings ({', '.join(changed) or 'unknown'}); "
                 "pass --overwrite to redo them, or choose another -o"
             )
-    ensure_dir(output_dir)
-    write_bytes_atomic(path, json.dumps({"settings": settings}, indent=1, sort_keys=True).encode())
+    if found != settings:
+        ensure_dir(output_dir)
+        write_bytes_atomic(path, json.dumps({"settings": settings}, indent=1, sort_keys=True).encode())
 
 
 def stylize_folder(
