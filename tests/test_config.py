@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from framestyle.cli import settings
-from framestyle.config import RuntimeConfig, StyleConfig, load_preset
+from framestyle.config import RuntimeConfig, StyleConfig, VideoConfig, load_preset
 from framestyle.errors import ConfigError
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"
@@ -12,17 +12,17 @@ CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 @pytest.mark.parametrize("name", ["default", "fast", "quality"])
 def test_shipped_presets_load(name):
     values = load_preset(CONFIGS / f"{name}.toml")
-    style, runtime = settings(CONFIGS / f"{name}.toml", {})
+    style, _, _ = settings(CONFIGS / f"{name}.toml", {})
     assert style.size == values["size"]
 
 
 def test_default_preset_spells_out_the_defaults():
-    style, runtime = settings(CONFIGS / "default.toml", {})
-    assert style == StyleConfig() and runtime == RuntimeConfig()
+    style, runtime, video = settings(CONFIGS / "default.toml", {})
+    assert style == StyleConfig() and runtime == RuntimeConfig() and video == VideoConfig()
 
 
 def test_flags_override_preset(tmp_path):
-    style, _ = settings(CONFIGS / "fast.toml", {"iterations": 150, "style_blend": "0.7,0.3"})
+    style, _, _ = settings(CONFIGS / "fast.toml", {"iterations": 150, "style_blend": "0.7,0.3"})
     assert style.iterations == 150 and style.size == 256
     assert style.style_blend == (0.7, 0.3)
 
