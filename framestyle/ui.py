@@ -45,24 +45,29 @@ def loss_breakdown(loss: float, losses: dict[str, float]) -> str:
     return f"loss {loss:.4g}" + (f" ({parts})" if parts else "")
 
 
+def _progress(*, quiet: bool, label_width: int = 0) -> Progress:
+    """Label, bar, n/total, a detail field, elapsed and ETA; gone from the screen when done."""
+    return Progress(
+        TextColumn(f"{{task.description:>{label_width}}}" if label_width else "{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[detail]}"),
+        TimeElapsedColumn(),
+        TextColumn("eta"),
+        TimeRemainingColumn(),
+        console=stderr,
+        transient=True,
+        disable=quiet,
+    )
+
+
 class IterationBar:
     """A rich bar over one image's optimizer steps: step, loss, elapsed, ETA."""
 
     def __init__(self, *, quiet: bool, description: str = "stylizing") -> None:
         self.quiet = quiet
         self.description = description
-        self.progress = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[detail]}"),
-            TimeElapsedColumn(),
-            TextColumn("eta"),
-            TimeRemainingColumn(),
-            console=stderr,
-            transient=True,
-            disable=quiet,
-        )
+        self.progress = _progress(quiet=quiet)
         self.task: TaskID | None = None
 
     def __enter__(self) -> "IterationBar":
@@ -87,18 +92,7 @@ class FrameBars:
 
     def __init__(self, *, quiet: bool, total: int, label: str = "frames") -> None:
         self.total = total
-        self.progress = Progress(
-            TextColumn("{task.description:>9}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[detail]}"),
-            TimeElapsedColumn(),
-            TextColumn("eta"),
-            TimeRemainingColumn(),
-            console=stderr,
-            transient=True,
-            disable=quiet,
-        )
+        self.progress = _progress(quiet=quiet, label_width=9)
         self.frames = self.progress.add_task(label, total=total, detail="")
         self.steps = self.progress.add_task("frame", total=1, detail="", visible=False)
         self.stylized_seconds: list[float] = []

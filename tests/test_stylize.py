@@ -1,6 +1,4 @@
-import dataclasses
 
-import numpy as np
 import pytest
 import torch
 
@@ -9,7 +7,7 @@ from framestyle.config import RuntimeConfig, StyleConfig
 from framestyle.io.images import read_image
 from framestyle.pipeline import load_content
 from framestyle.stylize import Stylizer, TemporalTarget
-from framestyle.tensors import to_rgb_uint8, to_tensor
+from framestyle.tensors import to_tensor
 
 FP32 = RuntimeConfig(device="cpu", precision="fp32")
 

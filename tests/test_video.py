@@ -5,7 +5,6 @@ import subprocess
 import sys
 import time
 
-import numpy as np
 import pytest
 
 from conftest import ROOT, asset, assert_one_line_error, make_clip, run_cli, stream_facts

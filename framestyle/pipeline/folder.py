@@ -9,7 +9,6 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Literal
 
-import numpy as np
 
 from ..config import RuntimeConfig, StyleConfig, VideoConfig
 from ..errors import ConfigError, FramestyleError, InputError, Interrupted, OutputError
