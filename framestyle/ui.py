@@ -15,7 +15,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from .events import IterationEvent
 
@@ -61,16 +61,15 @@ def _progress(*, quiet: bool, label_width: int = 0) -> Progress:
     )
 
 
-class IterationBar:
-    """A rich bar over one image's optimizer steps: step, loss, elapsed, ETA."""
+_D = TypeVar("_D", bound="_Display")
 
-    def __init__(self, *, quiet: bool, description: str = "stylizing") -> None:
-        self.quiet = quiet
-        self.description = description
-        self.progress = _progress(quiet=quiet)
-        self.task: TaskID | None = None
 
-    def __enter__(self) -> "IterationBar":
+class _Display:
+    """A rich Progress shown while the ``with`` block runs."""
+
+    progress: Progress
+
+    def __enter__(self: _D) -> _D:
         self.progress.__enter__()
         return self
 
@@ -78,6 +77,16 @@ class IterationBar:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.progress.__exit__(exc_type, exc, tb)
+
+
+class IterationBar(_Display):
+    """A rich bar over one image's optimizer steps: step, loss, elapsed, ETA."""
+
+    def __init__(self, *, quiet: bool, description: str = "stylizing") -> None:
+        self.quiet = quiet
+        self.description = description
+        self.progress = _progress(quiet=quiet)
+        self.task: TaskID | None = None
 
     def __call__(self, event: IterationEvent) -> None:
         if self.task is None:
@@ -87,7 +96,7 @@ class IterationBar:
         self.progress.update(self.task, completed=event.iteration, total=event.total, detail=detail)
 
 
-class FrameBars:
+class FrameBars(_Display):
     """Two bars for sequences: frames overall (s/frame, ETA) and the current frame's steps."""
 
     def __init__(self, *, quiet: bool, total: int, label: str = "frames") -> None:
@@ -96,15 +105,6 @@ class FrameBars:
         self.frames = self.progress.add_task(label, total=total, detail="")
         self.steps = self.progress.add_task("frame", total=1, detail="", visible=False)
         self.stylized_seconds: list[float] = []
-
-    def __enter__(self) -> "FrameBars":
-        self.progress.__enter__()
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.progress.__exit__(exc_type, exc, tb)
 
     def frame_started(self, index: int) -> None:
         self.progress.reset(self.steps, total=1, description=f"frame {index + 1}", detail="", visible=True)

@@ -101,3 +101,17 @@ def file_identity(path: Path) -> dict[str, Any]:
 
 def digest(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def style_settings(
+    style: StyleConfig, stylizer: Stylizer, runtime: RuntimeConfig, style_paths: Sequence[Path]
+) -> dict[str, Any]:
+    """The settings that change how a stylized picture looks, as plain JSON values, for
+    the manifests that decide whether earlier results can be reused."""
+    settings: dict[str, Any] = {k: list(v) if isinstance(v, tuple) else v for k, v in vars(style).items()}
+    settings.update(
+        precision=str(stylizer.autocast_dtype or "fp32"),
+        weights=digest(runtime.weights) if runtime.weights else "packaged",
+        styles=[digest(p) for p in style_paths],
+    )
+    return settings

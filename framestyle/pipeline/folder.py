@@ -16,7 +16,7 @@ from ..events import IterationCallback
 from ..io.files import check_output, ensure_dir, require_file, write_bytes_atomic
 from ..io.images import WRITE_EXTENSIONS, list_folder, read_image, resize_rgb
 from ..tensors import fit_long_side
-from .common import digest, file_identity, make_stylizer
+from .common import file_identity, make_stylizer, style_settings
 from .image import stylize_image_file
 from .sequence import FrameCallback, encode_store, export_store, run_sequence, sequence_settings, work_folder_for
 
@@ -91,16 +91,6 @@ class BatchSummary:
     failures: list[tuple[Path, str]] = field(default_factory=list)
 
 
-def _batch_settings(config: StyleConfig, stylizer: Any, runtime: RuntimeConfig, style_paths: Sequence[Path]) -> dict[str, Any]:
-    settings = {k: list(v) if isinstance(v, tuple) else v for k, v in vars(config).items()}
-    settings.update(
-        precision=str(stylizer.autocast_dtype or "fp32"),
-        weights=digest(runtime.weights) if runtime.weights else "packaged",
-        styles=[digest(p) for p in style_paths],
-    )
-    return settings
-
-
 def _check_batch_manifest(output_dir: Path, settings: dict[str, Any], *, overwrite: bool) -> None:
     """Existing outputs are only reused if they were made with the same settings."""
     path = output_dir / BATCH_MANIFEST
@@ -138,7 +128,7 @@ def stylize_folder(
 ) -> BatchSummary:
     """Stylize every image on its own; skip finished ones; a bad file fails alone."""
     stylizer = make_stylizer(style_paths, config, runtime)
-    _check_batch_manifest(plan.output_dir, _batch_settings(config, stylizer, runtime, style_paths), overwrite=overwrite)
+    _check_batch_manifest(plan.output_dir, style_settings(config, stylizer, runtime, style_paths), overwrite=overwrite)
     summary = BatchSummary()
     total = len(plan.images)
     for index, (relative, output) in enumerate(zip(plan.images, plan.outputs)):

@@ -4,7 +4,6 @@ order with temporal coherence into a resumable work folder, then hand them to a 
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from ..io.video import VideoInfo, write_video
 from ..store import FrameStore
 from ..stylize import Stylizer, TemporalTarget
 from ..tensors import to_rgb_uint8, to_tensor
-from .common import digest
+from .common import style_settings
 
 
 @dataclass(frozen=True)
@@ -130,15 +129,12 @@ def sequence_settings(
 ) -> dict[str, Any]:
     """Everything that changes what the frames look like (and nothing that does not,
     such as the encoder settings), for the work folder's manifest."""
-    settings: dict[str, Any] = {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(style).items()}
+    settings = style_settings(style, stylizer, runtime, style_paths)
     settings.update(
         temporal=video.temporal,
         temporal_weight=video.temporal_weight,
         first_iterations=video.first_iterations,
-        precision=str(stylizer.autocast_dtype or "fp32"),
         device=stylizer.device.type,
-        weights=digest(runtime.weights) if runtime.weights else "packaged",
-        styles=[digest(p) for p in style_paths],
         source=source,
         size=list(size),
         frames=frames,
