@@ -1,7 +1,14 @@
 """framestyle: paint images and videos in the style of an artwork."""
 
 from .config import RuntimeConfig, StyleConfig, load_preset
-from .errors import ConfigError, DecodeError, EncodeError, FramestyleError, InputError, OutputError
+from .errors import (
+    ConfigError,
+    DecodeError,
+    EncodeError,
+    FramestyleError,
+    InputError,
+    OutputError,
+)
 from .events import IterationEvent
 from .stylize import Stylizer, StylizeResult, TemporalTarget
 

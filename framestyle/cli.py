@@ -24,15 +24,15 @@ from .errors import ConfigError, FramestyleError
 from .pipeline import (
     BatchEvent,
     default_folder_output,
-    plan_folder,
-    stylize_folder,
-    stylize_folder_sequence,
     default_image_output,
     default_video_output,
     estimate_seconds,
     evaluate_videos,
     make_stylizer,
+    plan_folder,
     plan_video,
+    stylize_folder,
+    stylize_folder_sequence,
     stylize_image_file,
     stylize_video,
 )

@@ -22,10 +22,22 @@ from . import color
 from .config import VGG_LAYERS, RuntimeConfig, StyleConfig
 from .errors import ConfigError
 from .events import IterationCallback, IterationEvent
-from .losses import ContentLoss, StyleLoss, TemporalLoss, TotalVariationLoss, gram_matrix, weighted_sum
+from .losses import (
+    ContentLoss,
+    StyleLoss,
+    TemporalLoss,
+    TotalVariationLoss,
+    gram_matrix,
+    weighted_sum,
+)
 from .model import VGG19Features, load_vgg19
-from .tensors import fit_long_side, resize, scale_ladder, split_iterations
-
+from .tensors import (
+    check_vgg_size,
+    fit_long_side,
+    resize,
+    scale_ladder,
+    split_iterations,
+)
 
 STYLE_CACHE_SIZES = 16
 
@@ -182,6 +194,7 @@ class Stylizer:
         start = time.perf_counter()
         content = content.to(self.device)
         height, width = content.shape[-2:]
+        check_vgg_size(width, height)
         original_content = content
         if cfg.preserve_color:
             if self._color_reference is None:

@@ -10,7 +10,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-MIN_SIDE = 32  # relu5_1 sits after four 2x poolings: smaller inputs leave it no pixels
+MIN_SIDE = 32  # smallest side of a coarse scale: keeps a few pixels at relu5_1
+# relu5_1 sits after four 2x poolings: a side under 16 pixels leaves it none.
+MIN_VGG_SIDE = 16
 
 
 def to_tensor(rgb_uint8: np.ndarray, device: torch.device | str = "cpu") -> torch.Tensor:
@@ -25,6 +27,17 @@ def to_rgb_uint8(image: torch.Tensor) -> np.ndarray:
     """1x3xHxW float in [0, 1] -> HxWx3 uint8 RGB (values outside [0, 1] are clipped)."""
     x = image.detach().float().clamp(0.0, 1.0).mul(255.0).round().to(torch.uint8)
     return x[0].permute(1, 2, 0).cpu().numpy()
+
+
+def check_vgg_size(width: int, height: int, what: str = "picture") -> None:
+    """Refuse sizes VGG19 cannot see, with the fix in the message."""
+    from .errors import InputError
+
+    if min(width, height) < MIN_VGG_SIDE:
+        raise InputError(
+            f"the {what} would be {width}x{height} pixels; VGG19 needs at least {MIN_VGG_SIDE} on each side "
+            "(use a larger --size, or crop very thin pictures)"
+        )
 
 
 def fit_long_side(width: int, height: int, long_side: int, *, even: bool = False) -> tuple[int, int]:

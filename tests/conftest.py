@@ -32,9 +32,15 @@ def starry() -> Path:
     return SAMPLES / "vangogh_starry_night.jpg"
 
 
-def run_cli(*args: str, timeout: float = 300, cwd: Path | None = None) -> subprocess.CompletedProcess:
+def run_cli(
+    *args: str,
+    timeout: float = 300,
+    cwd: Path | None = None,
+    preexec_fn=None,
+    env_extra: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess:
     """The real console entry point in a subprocess: real exit codes, real stderr."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "120"}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "120", **(env_extra or {})}
     env.pop("FRAMESTYLE_DEBUG", None)
     return subprocess.run(
         [sys.executable, "-m", "framestyle", *map(str, args)],
@@ -43,7 +49,28 @@ def run_cli(*args: str, timeout: float = 300, cwd: Path | None = None) -> subpro
         timeout=timeout,
         env=env,
         cwd=cwd,
+        preexec_fn=preexec_fn,
     )
+
+
+def snapshot(root: Path) -> dict[str, str]:
+    """Every file under ``root`` (hidden ones too) and its SHA-256."""
+    import hashlib
+
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(Path(root).rglob("*"))
+        if p.is_file() and os.access(p, os.R_OK)
+    }
+
+
+def assert_nothing_lost(before: dict[str, str], root: Path, *, new: set[str] = frozenset()) -> None:
+    """Inputs byte-identical, and no file beyond the expected ``new`` ones (no partial output)."""
+    after = snapshot(root)
+    for name, digest in before.items():
+        assert after.get(name) == digest, f"{name} was changed or removed"
+    extra = set(after) - set(before) - set(new)
+    assert not extra, f"left behind: {sorted(extra)}"
 
 
 def assert_one_line_error(proc: subprocess.CompletedProcess, *needles: str, code: int = 2) -> None:

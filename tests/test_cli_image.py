@@ -1,11 +1,10 @@
-import os
 import shutil
 
 import cv2
 import numpy as np
 import pytest
+from conftest import assert_one_line_error, asset, run_cli, write_palette_png
 
-from conftest import asset, assert_one_line_error, run_cli, write_palette_png
 from framestyle.io.images import read_image
 
 FAST = ["--size", "64", "-n", "20", "--quiet"]
@@ -101,68 +100,10 @@ class TestBadInput:
     def test_missing_style(self, tmp_path, cat):
         assert_one_line_error(run_cli("image", cat, tmp_path / "nope.jpg"), "style image not found")
 
-    def test_directory_as_content(self, tmp_path, starry):
-        assert_one_line_error(run_cli("image", tmp_path, starry), "is a directory")
-
-    def test_empty_and_random_bytes(self, tmp_path, starry):
-        (tmp_path / "empty.jpg").write_bytes(b"")
-        assert_one_line_error(run_cli("image", tmp_path / "empty.jpg", starry, "-o", tmp_path / "o.png"), "empty")
-        (tmp_path / "noise.jpg").write_bytes(os.urandom(4096))
-        assert_one_line_error(run_cli("image", tmp_path / "noise.jpg", starry, "-o", tmp_path / "o.png"), "not a readable image")
-        (tmp_path / "text.png").write_text("not an image")
-        assert_one_line_error(run_cli("image", starry, tmp_path / "text.png", "-o", tmp_path / "o.png"), "style image", "not a readable image")
-        assert not (tmp_path / "o.png").exists()
-
-    def test_unreadable_file(self, tmp_path, cat, starry):
-        if os.geteuid() == 0:
-            pytest.skip("root reads everything")
-        locked = tmp_path / "locked.png"
-        shutil.copy(cat, locked)
-        locked.chmod(0)
-        assert_one_line_error(run_cli("image", locked, starry), "permission denied")
-
-    def test_output_equal_to_input_is_refused(self, tmp_path, cat, starry):
-        photo = tmp_path / "c.png"
-        shutil.copy(cat, photo)
-        before = photo.read_bytes()
-        assert_one_line_error(run_cli("image", photo, starry, "-o", photo, "--overwrite"), "is one of the inputs")
-        assert photo.read_bytes() == before
-
-    def test_existing_output_needs_overwrite(self, tmp_path, cat, starry):
-        out = tmp_path / "o.png"
-        out.write_bytes(b"precious")
-        assert_one_line_error(run_cli("image", cat, starry, "-o", out), "already exists", "--overwrite")
-        assert out.read_bytes() == b"precious"
-
-    def test_unwritable_output_folder(self, tmp_path, cat, starry):
-        locked = tmp_path / "locked"
-        locked.mkdir()
-        locked.chmod(0o500)
-        try:
-            if os.access(locked, os.W_OK):
-                pytest.skip("running as root: permissions are not enforced")
-            assert_one_line_error(run_cli("image", cat, starry, "-o", locked / "o.png"), "permission denied")
-        finally:
-            locked.chmod(0o700)
-
-    def test_output_under_a_file(self, tmp_path, cat, starry):
-        (tmp_path / "file").write_text("x")
-        assert_one_line_error(run_cli("image", cat, starry, "-o", tmp_path / "file" / "o.png"), "cannot create folder")
-
     def test_bad_numbers_and_choices(self, cat, starry):
-        assert_one_line_error(run_cli("image", cat, starry, "--size", "0"), "size must be at least 16")
-        assert_one_line_error(run_cli("image", cat, starry, "--iterations", "-3"), "iterations must be at least 1")
         assert_one_line_error(run_cli("image", cat, starry, "--size", "big"), "size")
         assert_one_line_error(run_cli("image", cat, starry, "--optimizer", "sgd"), "--optimizer must be one of")
         assert_one_line_error(run_cli("image", cat, starry, "--style-blend", "1,2"), "2 weights for 1 style")
-
-    def test_bad_config(self, tmp_path, cat, starry):
-        p = tmp_path / "c.toml"
-        p.write_text("sise = 3\n")
-        assert_one_line_error(run_cli("image", cat, starry, "--config", p), "unknown key 'sise'")
-        p.write_text("size = 'large'\n")
-        assert_one_line_error(run_cli("image", cat, starry, "--config", p), "size must be an integer")
-        assert_one_line_error(run_cli("image", cat, starry, "--config", tmp_path / "none.toml"), "config file not found")
 
     def test_bad_animation_suffix(self, tmp_path, cat, starry):
         proc = run_cli("image", cat, starry, *FAST, "-o", tmp_path / "o.png", "--animate", tmp_path / "a.avi")

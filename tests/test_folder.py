@@ -1,8 +1,8 @@
 import shutil
 
 import pytest
-
 from conftest import ROOT, asset, make_clip, run_cli, stream_facts
+
 from framestyle.config import RuntimeConfig, StyleConfig, VideoConfig
 from framestyle.evaluate import warping_errors
 from framestyle.io.images import list_folder, natural_key, read_image, resize_rgb

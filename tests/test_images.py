@@ -3,8 +3,8 @@ import os
 import cv2
 import numpy as np
 import pytest
-
 from conftest import write_palette_png
+
 from framestyle.errors import DecodeError, InputError, OutputError
 from framestyle.io.files import atomic_path, check_output
 from framestyle.io.images import read_image, write_image

@@ -1,7 +1,14 @@
 import numpy as np
 import torch
 
-from framestyle.tensors import fit_long_side, resize, scale_ladder, split_iterations, to_rgb_uint8, to_tensor
+from framestyle.tensors import (
+    fit_long_side,
+    resize,
+    scale_ladder,
+    split_iterations,
+    to_rgb_uint8,
+    to_tensor,
+)
 
 
 def test_round_trip_is_exact():

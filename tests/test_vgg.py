@@ -78,7 +78,7 @@ class _Evil:
 def test_pickled_objects_are_never_unpickled(tmp_path, capsys):
     path = tmp_path / "evil.pth"
     torch.save({"features.0.weight": _Evil()}, path)
-    with pytest.raises(InputError):
+    with pytest.raises(InputError, match="never unpickles"):
         load_vgg19(path)
     assert "pickled code ran" not in capsys.readouterr().out
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import glob
 import os
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -75,17 +76,47 @@ def _umask() -> int:
     return mask
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, but someone else's
+        return True
+    return True
+
+
+def remove_stale_parts(final: Path) -> list[Path]:
+    """Delete temporaries of ``final`` left by writers that were killed (SIGKILL, power
+    loss), which no ``finally`` could clean. Each temporary names its writer's PID, so a
+    write still running in another process is left alone."""
+    final = Path(final)
+    pattern = glob.escape(str(final.parent / f".{final.stem}.")) + "*" + glob.escape(f".part{final.suffix}")
+    removed = []
+    for name in glob.glob(pattern):
+        pid_text = name[len(str(final.parent / f".{final.stem}.")) :].split(".", 1)[0]
+        if pid_text.isdigit() and not _pid_alive(int(pid_text)):
+            with contextlib.suppress(OSError):
+                os.unlink(name)
+                removed.append(Path(name))
+    return removed
+
+
 @contextlib.contextmanager
 def atomic_path(final: Path) -> Iterator[Path]:
     """A temporary path beside ``final``, renamed onto it only if the block succeeds.
 
-    An interrupted or failed write leaves no file at ``final`` (nor a stray temporary).
+    An interrupted or failed write leaves no file at ``final`` (nor a stray temporary;
+    one left by a killed process is removed by the next write of the same file).
     The temporary keeps the final suffix so encoders pick the right format.
     """
     final = Path(final)
     ensure_dir(final.parent)
+    remove_stale_parts(final)
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{final.stem}.", suffix=f".part{final.suffix}", dir=final.parent)
+        fd, tmp_name = tempfile.mkstemp(
+            prefix=f".{final.stem}.{os.getpid()}.", suffix=f".part{final.suffix}", dir=final.parent
+        )
     except OSError as err:
         raise OutputError(f"cannot write {final}: {describe_os_error(err)}") from None
     os.close(fd)

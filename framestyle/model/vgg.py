@@ -9,6 +9,8 @@ noticeably differently, so it is only used when the user passes its state dict.
 from __future__ import annotations
 
 import importlib.resources
+import pickle
+import warnings
 from collections.abc import Collection
 from pathlib import Path
 from typing import Literal
@@ -58,14 +60,22 @@ def packaged_weights_path() -> Path:
 def _load_tensors(path: Path) -> dict[str, torch.Tensor]:
     # weights_only: a weight file is data; unpickling arbitrary objects could run code.
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch warns about pickle protocols on stderr
+            state = torch.load(path, map_location="cpu", weights_only=True)
     except FileNotFoundError:
         raise InputError(f"weights file not found: {path}") from None
     except IsADirectoryError:
         raise InputError(f"weights path is a directory, not a file: {path}") from None
     except PermissionError:
         raise InputError(f"cannot read weights file (permission denied): {path}") from None
-    except Exception as err:  # torch raises many kinds for foreign or hostile files
+    except pickle.UnpicklingError:
+        # torch's message advises weights_only=False; for a file we did not make, that
+        # advice is exactly the attack, so we do not pass it on.
+        raise InputError(
+            f"{path} holds Python objects, not only tensors; framestyle never unpickles those"
+        ) from None
+    except Exception as err:  # torch raises many kinds for foreign or damaged files
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise InputError(f"{path} is not a tensor state dict: {first[:200]}") from None
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):

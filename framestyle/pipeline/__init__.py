@@ -5,10 +5,25 @@ Frame sources (a video file, a folder of images) feed one sequence loop
 """
 
 from .common import default_image_output, load_content, load_styles, make_stylizer
-from .folder import BatchEvent, BatchSummary, default_folder_output, plan_folder, stylize_folder, stylize_folder_sequence
+from .folder import (
+    BatchEvent,
+    BatchSummary,
+    default_folder_output,
+    plan_folder,
+    stylize_folder,
+    stylize_folder_sequence,
+)
 from .image import ImageOutcome, stylize_image_file
 from .sequence import FrameEvent, run_sequence, stylize_sequence, work_folder_for
-from .video import VideoOutcome, VideoPlan, default_video_output, estimate_seconds, evaluate_videos, plan_video, stylize_video
+from .video import (
+    VideoOutcome,
+    VideoPlan,
+    default_video_output,
+    estimate_seconds,
+    evaluate_videos,
+    plan_video,
+    stylize_video,
+)
 
 __all__ = [
     "BatchEvent",

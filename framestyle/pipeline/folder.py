@@ -9,7 +9,6 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Literal
 
-
 from ..config import RuntimeConfig, StyleConfig, VideoConfig
 from ..errors import ConfigError, FramestyleError, InputError, Interrupted, OutputError
 from ..events import IterationCallback
@@ -18,7 +17,14 @@ from ..io.images import WRITE_EXTENSIONS, list_folder, read_image, resize_rgb
 from ..tensors import fit_long_side
 from .common import file_identity, make_stylizer, style_settings
 from .image import stylize_image_file
-from .sequence import FrameCallback, encode_store, export_store, run_sequence, sequence_settings, work_folder_for
+from .sequence import (
+    FrameCallback,
+    encode_store,
+    export_store,
+    run_sequence,
+    sequence_settings,
+    work_folder_for,
+)
 
 BATCH_MANIFEST = ".framestyle.json"
 

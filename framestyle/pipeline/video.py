@@ -16,9 +16,16 @@ from ..flow import warp_previous
 from ..io.files import check_output, require_file
 from ..io.video import VideoInfo, iter_frames, output_args, probe
 from ..stylize import Stylizer
-from ..tensors import fit_long_side, to_tensor
+from ..tensors import check_vgg_size, fit_long_side, to_tensor
 from .common import default_image_output, file_identity, make_stylizer
-from .sequence import FrameCallback, frame_iterations, encode_store, run_sequence, sequence_settings, work_folder_for
+from .sequence import (
+    FrameCallback,
+    encode_store,
+    frame_iterations,
+    run_sequence,
+    sequence_settings,
+    work_folder_for,
+)
 
 
 def default_video_output(video: Path, styles: Sequence[Path]) -> Path:
@@ -60,6 +67,7 @@ def plan_video(
     check_output(output, [Path(video_path), *map(Path, style_paths)], overwrite=overwrite)
     info = probe(video_path, start_seconds=start_seconds, max_frames=max_frames)
     size = fit_long_side(info.width, info.height, config.size, even=True)
+    check_vgg_size(*size, what=f"video at --size {config.size}")
     return VideoPlan(
         info=info,
         size=size,
