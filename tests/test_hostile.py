@@ -438,3 +438,13 @@ def test_full_disk_then_resume_after_space_is_freed(small_disk, kit):
     assert resumed.returncode == 0, resumed.stderr
     assert f"{done} resumed" in resumed.stderr + resumed.stdout
     assert stream_facts(out)["frames"] == 5
+
+    # The disk fills during the final encode (ffmpeg's own writes): same promise.
+    out.unlink()
+    free = shutil.disk_usage(small_disk).free
+    filler.write_bytes(os.urandom(free - 8 * 1024))
+    encode = run_cli(*args)
+    assert_one_line_error(encode, "cannot write", "o.mp4", "no space left on device")
+    assert not out.exists() and not list(small_disk.glob(".o.*"))
+    filler.unlink()
+    assert run_cli(*args).returncode == 0 and stream_facts(out)["frames"] == 5

@@ -95,7 +95,9 @@ class FfmpegWriter:
 
     def _fail(self) -> None:
         self._process.wait()
-        raise EncodeError(f"ffmpeg failed writing {self.path.name}: {ffmpeg_message(self._read_stderr())}")
+        # No file name here: the path is often a temporary the user never sees;
+        # atomic_path names the real output.
+        raise EncodeError(f"ffmpeg failed: {ffmpeg_message(self._read_stderr())}")
 
     def close(self) -> None:
         """Finish the file; raise EncodeError if ffmpeg did not succeed."""

@@ -10,7 +10,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from ..errors import InputError, OutputError
+from ..errors import EncodeError, InputError, OutputError
 
 
 def describe_os_error(err: OSError) -> str:
@@ -128,6 +128,8 @@ def atomic_path(final: Path) -> Iterator[Path]:
         os.replace(tmp, final)
     except OSError as err:
         raise OutputError(f"cannot write {final}: {describe_os_error(err)}") from None
+    except EncodeError as err:
+        raise EncodeError(f"cannot write {final}: {err}") from None
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
