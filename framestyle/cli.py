@@ -36,6 +36,12 @@ from .pipeline import (
     stylize_image_file,
     stylize_video,
 )
+from .pipeline.cluster import (
+    RayConfig,
+    import_ray,
+    stylize_folder_ray,
+    stylize_video_ray,
+)
 
 app = typer.Typer(
     name="framestyle",
@@ -100,6 +106,13 @@ DeviceOpt = Annotated[Optional[str], typer.Option(help=f"auto, cpu or cuda. {_d(
 PrecisionOpt = Annotated[Optional[str], typer.Option(help=f"auto, fp32 or bf16 (auto: bf16 where the hardware runs it fast). {_d('precision')}", show_default=False)]
 WeightsOpt = Annotated[Optional[str], typer.Option(help="A torchvision VGG19 state dict to use instead of the packaged Caffe weights.", show_default=False)]
 ThreadsOpt = Annotated[Optional[int], typer.Option(help="CPU threads. [default: all cores]", show_default=False)]
+EngineOpt = Annotated[str, typer.Option(help="local (this process) or ray (workers on a Ray cluster; pip install 'framestyle[ray]').")]
+AddressOpt = Annotated[Optional[str], typer.Option(help="With --engine ray: 'auto' or ray://HOST:10001 to join a cluster. [default: start a local Ray]", show_default=False)]
+WorkersOpt = Annotated[int, typer.Option(help="With --engine ray: how many workers (0: as many as fit).")]
+CpusPerWorkerOpt = Annotated[float, typer.Option(help="With --engine ray: CPUs (torch threads) per worker.")]
+GpusPerWorkerOpt = Annotated[Optional[float], typer.Option(help="With --engine ray: GPUs per worker. [default: 1 when the cluster has GPUs, else 0]", show_default=False)]
+SegmentOpt = Annotated[int, typer.Option(help="With --engine ray: frames per segment; segments are painted in parallel.")]
+OverlapOpt = Annotated[int, typer.Option(help="With --engine ray: lead-in frames before each segment, cross-faded at the seam.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")]
 OverwriteOpt = Annotated[bool, typer.Option("--overwrite", "-y", help="Replace outputs that already exist.")]
 
@@ -136,6 +149,16 @@ def settings(
 
 
 _SETTINGS = (StyleConfig, RuntimeConfig, VideoConfig)
+
+
+def ray_settings(engine: str, **values: Any) -> RayConfig | None:
+    """The Ray engine's settings, or None for a local run."""
+    if engine not in ("local", "ray"):
+        raise ConfigError(f"--engine must be local or ray (got {engine!r})")
+    if engine == "local":
+        return None
+    import_ray()  # a clear one-line error before any work when Ray is missing
+    return RayConfig(**values)
 
 
 def _setting_flags(values: dict[str, Any]) -> dict[str, Any]:
@@ -232,6 +255,13 @@ def video(
     dry_run: Annotated[bool, typer.Option(help="Print what would run and an estimated time, then exit.")] = False,
     restart: Annotated[bool, typer.Option(help="Discard frames left by an earlier run with other settings.")] = False,
     keep_frames: Annotated[bool, typer.Option(help="Keep the work folder of PNG frames after success.")] = False,
+    engine: EngineOpt = "local",
+    address: AddressOpt = None,
+    workers: WorkersOpt = 0,
+    cpus_per_worker: CpusPerWorkerOpt = 1.0,
+    gpus_per_worker: GpusPerWorkerOpt = None,
+    segment: SegmentOpt = 120,
+    overlap: OverlapOpt = 4,
     temporal: TemporalOpt = None,
     temporal_weight: TemporalWeightOpt = None,
     first_iterations: FirstIterationsOpt = None,
@@ -271,6 +301,10 @@ def video(
     )
     if style_config.init not in ("content", "noise"):
         raise ConfigError("--init for videos must be 'content' or 'noise'")
+    ray_config = ray_settings(
+        engine, address=address, workers=workers, cpus_per_worker=cpus_per_worker,
+        gpus_per_worker=gpus_per_worker, segment=segment, overlap=overlap,
+    )  # fmt: skip
     out = output or default_video_output(source, styles)
     plan = plan_video(
         source, styles, output=out, config=style_config, video=video_config,
@@ -281,7 +315,7 @@ def video(
     if info.container_frames and info.container_frames != info.frames and frames is None and not start:
         if not quiet:
             ui.say(f"note: the container claims {info.container_frames} frames; {info.frames} decode")
-    stylizer = make_stylizer(styles, style_config, runtime)
+    stylizer = make_stylizer(styles, style_config, runtime) if dry_run or ray_config is None else None
     if dry_run:
         seconds = estimate_seconds(plan, stylizer, video_config)
         print(
@@ -298,11 +332,17 @@ def video(
         )
         return
     with ui.FrameBars(quiet=quiet, total=info.frames) as bars:
-        outcome = stylize_video(
-            plan, styles, config=style_config, video=video_config, runtime=runtime, stylizer=stylizer,
-            restart=restart, keep_frames=keep_frames, on_frame=bars.frame_done,
-            on_frame_start=bars.frame_started, on_iteration=bars, on_encode=bars.encoding,
-        )  # fmt: skip
+        if ray_config is not None:
+            outcome = stylize_video_ray(
+                plan, styles, config=style_config, video=video_config, runtime=runtime, ray_config=ray_config,
+                restart=restart, keep_frames=keep_frames, on_frame=bars.frame_done, on_encode=bars.encoding,
+            )  # fmt: skip
+        else:
+            outcome = stylize_video(
+                plan, styles, config=style_config, video=video_config, runtime=runtime, stylizer=stylizer,
+                restart=restart, keep_frames=keep_frames, on_frame=bars.frame_done,
+                on_frame_start=bars.frame_started, on_iteration=bars, on_encode=bars.encoding,
+            )  # fmt: skip
     if not quiet:
         fresh = outcome.frames - outcome.resumed
         resumed = f" ({outcome.resumed} resumed from an earlier run)" if outcome.resumed else ""
@@ -369,6 +409,13 @@ def images(
     animate_every: Annotated[int, typer.Option(min=1, help="Capture a frame every K steps.")] = 5,
     restart: Annotated[bool, typer.Option(help="With --sequence: discard frames of an earlier run with other settings.")] = False,
     keep_frames: Annotated[bool, typer.Option(help="With --sequence: keep the work folder after success.")] = False,
+    engine: EngineOpt = "local",
+    address: AddressOpt = None,
+    workers: WorkersOpt = 0,
+    cpus_per_worker: CpusPerWorkerOpt = 1.0,
+    gpus_per_worker: GpusPerWorkerOpt = None,
+    segment: SegmentOpt = 120,
+    overlap: OverlapOpt = 4,
     temporal: TemporalOpt = None,
     temporal_weight: TemporalWeightOpt = None,
     first_iterations: FirstIterationsOpt = None,
@@ -412,6 +459,10 @@ def images(
         raise ConfigError(f"--animate-format must be gif or mp4 (got {animate_format!r})")
     if sequence and animate_dir is not None:
         raise ConfigError("--animate-dir works on independent images, not with --sequence")
+    ray_config = ray_settings(
+        engine, address=address, workers=workers, cpus_per_worker=cpus_per_worker,
+        gpus_per_worker=gpus_per_worker, segment=segment, overlap=overlap,
+    )  # fmt: skip
     out_dir = output or default_folder_output(folder, styles)
     plan = plan_folder(folder, styles, output_dir=out_dir, recursive=recursive, image_format=image_format)
     if not quiet:
@@ -424,7 +475,7 @@ def images(
                 plan, styles, config=style_config, video=video_config, runtime=runtime, to_video=to_video,
                 fps=Fraction(fps).limit_denominator(1001), restart=restart, keep_frames=keep_frames,
                 overwrite=overwrite, on_frame=bars.frame_done, on_frame_start=bars.frame_started,
-                on_iteration=bars, on_finish=bars.encoding,
+                on_iteration=bars, on_finish=bars.encoding, ray_config=ray_config,
             )  # fmt: skip
         if not quiet:
             w, h = outcome.size
@@ -441,11 +492,18 @@ def images(
                 ui.say(f"failed: {event.source}: {event.message}")
             bars.item_done(event.index, event.seconds if event.status == "done" else None)
 
-        summary = stylize_folder(
-            plan, styles, config=style_config, runtime=runtime, overwrite=overwrite, animate_dir=animate_dir,
-            animate_format=animate_format, animate_every=animate_every, on_item=on_item,
-            on_item_start=bars.frame_started, on_iteration=bars,
-        )  # fmt: skip
+        if ray_config is not None:
+            summary = stylize_folder_ray(
+                plan, styles, config=style_config, runtime=runtime, ray_config=ray_config, overwrite=overwrite,
+                animate_dir=animate_dir, animate_format=animate_format, animate_every=animate_every,
+                on_item=on_item,
+            )  # fmt: skip
+        else:
+            summary = stylize_folder(
+                plan, styles, config=style_config, runtime=runtime, overwrite=overwrite, animate_dir=animate_dir,
+                animate_format=animate_format, animate_every=animate_every, on_item=on_item,
+                on_item_start=bars.frame_started, on_iteration=bars,
+            )  # fmt: skip
     if not quiet or summary.failed:
         ui.say(
             f"{plan.output_dir}: {summary.done} done, {summary.skipped} skipped (already done), "

@@ -62,12 +62,16 @@ class FrameStore:
     def frame_path(self, index: int) -> Path:
         return self.folder / f"frame_{index + 1:06d}.png"
 
-    def finished(self, limit: int | None = None) -> int:
-        """How many frames, from the first, are already done."""
+    def finished(self, limit: int | None = None, *, start: int = 0) -> int:
+        """How many frames in a row, from frame ``start``, are already done."""
         count = 0
-        while (limit is None or count < limit) and self.frame_path(count).exists():
+        while (limit is None or count < limit) and self.frame_path(start + count).exists():
             count += 1
         return count
+
+    def segment(self, number: int) -> "FrameStore":
+        """The sub-store one Ray worker's segment fills (frames keep their clip-wide numbers)."""
+        return FrameStore(self.folder / f"segment_{number:04d}")
 
     def save(self, index: int, rgb_uint8: np.ndarray) -> None:
         write_image(self.frame_path(index), rgb_uint8)

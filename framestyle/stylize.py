@@ -52,6 +52,14 @@ class TemporalTarget:
 
 
 @dataclass(frozen=True)
+class Backend:
+    """Where a stylizer runs, as far as it changes the pixels (for manifests)."""
+
+    device: str  # "cpu" or "cuda"
+    precision: str  # "fp32" or an autocast dtype such as "torch.bfloat16"
+
+
+@dataclass(frozen=True)
 class StylizeResult:
     image: torch.Tensor  # 1x3xHxW, RGB [0, 1], on the stylizer's device
     iterations: int
@@ -137,6 +145,16 @@ class Stylizer:
         )
         self._style_losses: OrderedDict[tuple[int, int], dict[str, StyleLoss]] = OrderedDict()
         self._color_reference: torch.Tensor | None = None
+
+    @property
+    def backend(self) -> Backend:
+        return Backend(self.device.type, str(self.autocast_dtype or "fp32"))
+
+    def set_color_reference(self, content: torch.Tensor) -> None:
+        """Match style luminance to this picture (preserve_color), e.g. a clip's first frame,
+        so workers that start mid-clip share one set of style targets."""
+        self._color_reference = content.to(self.device)
+        self._style_losses.clear()  # targets made for another reference
 
     # -- features -------------------------------------------------------------
 

@@ -104,6 +104,7 @@ class FrameBars(_Display):
         self.frames = self.progress.add_task(label, total=total, detail="")
         self.steps = self.progress.add_task("frame", total=1, detail="", visible=False)
         self.stylized_seconds: list[float] = []
+        self.completed = 0  # items finish out of order with parallel workers
 
     def frame_started(self, index: int) -> None:
         self.progress.reset(self.steps, total=1, description=f"frame {index + 1}", detail="", visible=True)
@@ -115,9 +116,10 @@ class FrameBars(_Display):
         """Item ``index`` finished; ``seconds`` is None when nothing was computed for it."""
         if seconds is not None:
             self.stylized_seconds.append(seconds)
+        self.completed += 1
         recent = self.stylized_seconds[-10:]
         detail = f"{sum(recent) / len(recent):.1f}s/item" if recent else "resuming"
-        self.progress.update(self.frames, completed=index + 1, detail=detail)
+        self.progress.update(self.frames, completed=self.completed, detail=detail)
 
     def encoding(self) -> None:
         self.progress.update(self.steps, visible=False)

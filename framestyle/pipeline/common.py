@@ -15,7 +15,7 @@ from ..config import RuntimeConfig, StyleConfig
 from ..events import IterationCallback, IterationEvent
 from ..io.files import ensure_dir
 from ..io.images import read_image, resize_rgb, write_image
-from ..stylize import Stylizer
+from ..stylize import Backend, Stylizer
 from ..tensors import fit_long_side, to_rgb_uint8, to_tensor
 
 # Style pictures are shrunk right after decoding: a poster-sized scan must not cost
@@ -104,13 +104,13 @@ def digest(path: Path) -> str:
 
 
 def style_settings(
-    style: StyleConfig, stylizer: Stylizer, runtime: RuntimeConfig, style_paths: Sequence[Path]
+    style: StyleConfig, backend: Backend, runtime: RuntimeConfig, style_paths: Sequence[Path]
 ) -> dict[str, Any]:
     """The settings that change how a stylized picture looks, as plain JSON values, for
     the manifests that decide whether earlier results can be reused."""
     settings: dict[str, Any] = {k: list(v) if isinstance(v, tuple) else v for k, v in vars(style).items()}
     settings.update(
-        precision=str(stylizer.autocast_dtype or "fp32"),
+        precision=backend.precision,
         weights=digest(runtime.weights) if runtime.weights else "packaged",
         styles=[digest(p) for p in style_paths],
     )

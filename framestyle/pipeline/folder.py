@@ -9,14 +9,24 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
+import torch
+
 from ..config import RuntimeConfig, StyleConfig, VideoConfig
 from ..errors import ConfigError, FramestyleError, InputError, Interrupted, OutputError
 from ..events import IterationCallback
 from ..io.files import check_output, ensure_dir, require_file, write_bytes_atomic
 from ..io.images import WRITE_EXTENSIONS, list_folder, read_image, resize_rgb
+from ..stylize import Backend
 from ..tensors import fit_long_side
-from .common import file_identity, make_stylizer, style_settings
-from .image import stylize_image_file
+from .common import (
+    file_identity,
+    init_image,
+    load_content,
+    make_stylizer,
+    style_settings,
+)
+from .image import PaintedPicture, paint_picture, write_picture
 from .sequence import (
     FrameCallback,
     encode_store,
@@ -117,6 +127,80 @@ def _check_batch_manifest(output_dir: Path, settings: dict[str, Any], *, overwri
         write_bytes_atomic(path, json.dumps({"settings": settings}, indent=1, sort_keys=True).encode())
 
 
+@dataclass(frozen=True)
+class BatchJob:
+    """One picture of a batch that still needs painting."""
+
+    index: int
+    total: int
+    source: Path
+    output: Path
+    animation: Path | None
+
+    def event(self, status: Status, message: str = "", seconds: float = 0.0) -> BatchEvent:
+        return BatchEvent(self.index, self.total, self.source, self.output, status, message, seconds)
+
+
+def batch_jobs(
+    plan: FolderPlan,
+    *,
+    overwrite: bool,
+    animate_dir: Path | None,
+    animate_format: str,
+    summary: BatchSummary,
+    on_item: Callable[[BatchEvent], None] | None = None,
+) -> list[BatchJob]:
+    """The pictures still to paint; finished ones are counted and reported as skipped."""
+    jobs = []
+    total = len(plan.images)
+    for index, (relative, output) in enumerate(zip(plan.images, plan.outputs)):
+        animation = None
+        if animate_dir is not None:
+            animation = Path(animate_dir) / relative.parent / f"{relative.stem}.{animate_format}"
+        job = BatchJob(index, total, plan.folder / relative, output, animation)
+        if output.exists() and not overwrite and (animation is None or animation.exists()):
+            summary.skipped += 1
+            if on_item is not None:
+                on_item(job.event("skipped", "already done"))
+            continue
+        jobs.append(job)
+    return jobs
+
+
+def load_job(job: BatchJob, config: StyleConfig) -> tuple[np.ndarray, torch.Tensor | None]:
+    """The content picture at the working size and the start image, or a FramestyleError."""
+    content = load_content(job.source, config.size)
+    return content, init_image(config, (content.shape[1], content.shape[0]))
+
+
+def save_job(job: BatchJob, painted: PaintedPicture, *, animate_fps: float) -> None:
+    write_picture(job.output, painted, animate=job.animation, animate_fps=animate_fps)
+
+
+def record(summary: BatchSummary, event: BatchEvent, on_item: Callable[[BatchEvent], None] | None) -> None:
+    if event.status == "done":
+        summary.done += 1
+    elif event.status == "failed":
+        summary.failed += 1
+        summary.failures.append((event.source, event.message))
+    if on_item is not None:
+        on_item(event)
+
+
+def interrupted_batch(summary: BatchSummary, total: int) -> Interrupted:
+    return Interrupted(
+        f"interrupted after {summary.done + summary.skipped} of {total} images; run the same command again to continue"
+    )
+
+
+def prepare_batch(
+    plan: FolderPlan, style_paths: Sequence[Path], config: StyleConfig, runtime: RuntimeConfig, backend: Backend,
+    *, overwrite: bool,
+) -> None:  # fmt: skip
+    """Refuse an output folder made with other settings; record ours."""
+    _check_batch_manifest(plan.output_dir, style_settings(config, backend, runtime, style_paths), overwrite=overwrite)
+
+
 def stylize_folder(
     plan: FolderPlan,
     style_paths: Sequence[Path],
@@ -134,41 +218,28 @@ def stylize_folder(
 ) -> BatchSummary:
     """Stylize every image on its own; skip finished ones; a bad file fails alone."""
     stylizer = make_stylizer(style_paths, config, runtime)
-    _check_batch_manifest(plan.output_dir, style_settings(config, stylizer, runtime, style_paths), overwrite=overwrite)
+    prepare_batch(plan, style_paths, config, runtime, stylizer.backend, overwrite=overwrite)
     summary = BatchSummary()
-    total = len(plan.images)
-    for index, (relative, output) in enumerate(zip(plan.images, plan.outputs)):
-        source = plan.folder / relative
-        animation = None
-        if animate_dir is not None:
-            animation = Path(animate_dir) / relative.parent / f"{relative.stem}.{animate_format}"
-        if output.exists() and not overwrite and (animation is None or animation.exists()):
-            summary.skipped += 1
-            if on_item is not None:
-                on_item(BatchEvent(index, total, source, output, "skipped", "already done"))
-            continue
+    jobs = batch_jobs(
+        plan, overwrite=overwrite, animate_dir=animate_dir, animate_format=animate_format, summary=summary,
+        on_item=on_item,
+    )  # fmt: skip
+    for job in jobs:
         if on_item_start is not None:
-            on_item_start(index)
+            on_item_start(job.index)
         try:
-            outcome = stylize_image_file(
-                source, style_paths, output=output, config=config, runtime=runtime, stylizer=stylizer,
-                overwrite=True, animate=animation, animate_every=animate_every, animate_fps=animate_fps,
+            content, init = load_job(job, config)
+            painted = paint_picture(
+                stylizer, content, init=init, animate_every=animate_every if job.animation else 0,
                 on_iteration=on_iteration,
             )  # fmt: skip
+            save_job(job, painted, animate_fps=animate_fps)
         except KeyboardInterrupt:
-            raise Interrupted(
-                f"interrupted after {summary.done + summary.skipped} of {total} images; "
-                "run the same command again to continue"
-            ) from None
+            raise interrupted_batch(summary, len(plan.images)) from None
         except FramestyleError as err:
-            summary.failed += 1
-            summary.failures.append((source, str(err)))
-            if on_item is not None:
-                on_item(BatchEvent(index, total, source, output, "failed", str(err)))
+            record(summary, job.event("failed", str(err)), on_item)
             continue
-        summary.done += 1
-        if on_item is not None:
-            on_item(BatchEvent(index, total, source, output, "done", seconds=outcome.result.seconds))
+        record(summary, job.event("done", seconds=painted.result.seconds), on_item)
     return summary
 
 
@@ -197,6 +268,7 @@ def stylize_folder_sequence(
     on_frame_start: Callable[[int], None] | None = None,
     on_iteration: IterationCallback | None = None,
     on_finish: Callable[[], None] | None = None,
+    ray_config: Any = None,
 ) -> SequenceOutcome:
     """Treat the images, in natural order, as the frames of a video (temporally coherent)."""
     if to_video is not None:
@@ -219,24 +291,39 @@ def stylize_folder_sequence(
                 resized += 1
             yield resize_rgb(rgb, size)
 
-    stylizer = make_stylizer(style_paths, config, runtime)
     files = [file_identity(plan.folder / r) | {"name": str(r)} for r in plan.images]
     source = {"folder": Path(plan.folder).resolve().name, "files": files}
-    settings = sequence_settings(
-        style=config, video=video, stylizer=stylizer, runtime=runtime, style_paths=style_paths,
-        source=source, size=size, frames=len(plan.images),
-    )  # fmt: skip
+
+    def settings(backend: Backend) -> dict[str, Any]:
+        return sequence_settings(
+            style=config, video=video, backend=backend, runtime=runtime, style_paths=style_paths,
+            source=source, size=size, frames=len(plan.images),
+        )  # fmt: skip
+
     if to_video is not None:
         work = work_folder_for(to_video)
         finish = encode_store(to_video, total=len(plan.images), size=size, fps=fps, codec=video.codec, crf=video.crf)
     else:
         work = plan.output_dir / ".framestyle-work"
         finish = export_store(plan.outputs)
-    resumed = run_sequence(
-        frames(), total=len(plan.images), work_folder=work, settings=settings, stylizer=stylizer, video=video,
-        finish=finish, restart=restart, keep_frames=keep_frames, on_frame=on_frame,
-        on_frame_start=on_frame_start, on_iteration=on_iteration, on_finish=on_finish,
-    )  # fmt: skip
+    if ray_config is not None:
+        from .cluster import RayEngine, run_sequence_ray
+
+        reference = resize_rgb(first, size) if config.preserve_color else None
+        with RayEngine(ray_config, style_paths, config, runtime, color_reference=reference) as engine:
+            assert engine.backend is not None
+            resumed = run_sequence_ray(
+                frames(), total=len(plan.images), work_folder=work, settings=settings(engine.backend), engine=engine,
+                video=video, finish=finish, restart=restart, keep_frames=keep_frames, unit="images",
+                on_frame=on_frame, on_finish=on_finish,
+            )  # fmt: skip
+    else:
+        stylizer = make_stylizer(style_paths, config, runtime)
+        resumed = run_sequence(
+            frames(), total=len(plan.images), work_folder=work, settings=settings(stylizer.backend),
+            stylizer=stylizer, video=video, finish=finish, restart=restart, keep_frames=keep_frames,
+            on_frame=on_frame, on_frame_start=on_frame_start, on_iteration=on_iteration, on_finish=on_finish,
+        )  # fmt: skip
     return SequenceOutcome(
         frames=len(plan.images),
         resumed=resumed,

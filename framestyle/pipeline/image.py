@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from ..config import RuntimeConfig, StyleConfig
 from ..events import IterationCallback
@@ -24,6 +25,45 @@ class ImageOutcome:
     size: tuple[int, int]
     result: StylizeResult
     animation: Path | None
+
+
+@dataclass(frozen=True)
+class PaintedPicture:
+    picture: np.ndarray  # rgb_uint8
+    frames: list[np.ndarray]  # progress frames for an animation (may be empty)
+    result: StylizeResult
+
+
+def paint_picture(
+    stylizer: Stylizer,
+    content: np.ndarray,
+    *,
+    init: torch.Tensor | None = None,
+    animate_every: int = 0,
+    save_every: int = 0,
+    progress_dir: Path | None = None,
+    on_iteration: IterationCallback | None = None,
+) -> PaintedPicture:
+    """Stylize one picture in memory, keeping every ``animate_every``-th step."""
+    size = (content.shape[1], content.shape[0])
+    recorder = ProgressRecorder(
+        animate_every=animate_every, save_every=save_every, progress_dir=progress_dir, output_size=size
+    )
+    result = stylizer.stylize(to_tensor(content), init=init, on_iteration=chain(recorder, on_iteration))
+    picture = to_rgb_uint8(result.image)
+    frames = recorder.frames
+    if animate_every and (not frames or not np.array_equal(frames[-1], picture)):
+        frames = [*frames, picture]
+    # The result tensor stays behind: it may live on a GPU, and callers only need pixels.
+    return PaintedPicture(picture, frames, replace(result, image=result.image.detach().cpu()))
+
+
+def write_picture(output: Path, painted: PaintedPicture, *, animate: Path | None = None, animate_fps: float = 12.0) -> None:
+    """The picture, and its animation when asked, each written atomically."""
+    write_image(output, painted.picture)
+    if animate is not None:
+        with atomic_path(animate) as tmp:
+            write_animation(tmp, painted.frames, fps=animate_fps)
 
 
 def stylize_image_file(
@@ -58,21 +98,12 @@ def stylize_image_file(
     init = init_image(config, size)
     if stylizer is None:
         stylizer = make_stylizer(style_paths, config, runtime)
-    recorder = ProgressRecorder(
-        animate_every=animate_every if animate is not None else 0,
-        save_every=save_every,
-        progress_dir=progress_dir,
-        output_size=size,
-    )
     if on_start is not None:
         on_start(size)
-    result = stylizer.stylize(to_tensor(content), init=init, on_iteration=chain(recorder, on_iteration))
-    picture = to_rgb_uint8(result.image)
-    write_image(output, picture)
-    if animate is not None:
-        frames = recorder.frames
-        if not frames or not np.array_equal(frames[-1], picture):
-            frames = [*frames, picture]
-        with atomic_path(animate) as tmp:
-            write_animation(tmp, frames, fps=animate_fps)
+    painted = paint_picture(
+        stylizer, content, init=init, animate_every=animate_every if animate is not None else 0,
+        save_every=save_every, progress_dir=progress_dir, on_iteration=on_iteration,
+    )  # fmt: skip
+    write_picture(output, painted, animate=animate, animate_fps=animate_fps)
+    result = painted.result
     return ImageOutcome(output=Path(output), size=size, result=result, animation=animate)

@@ -22,7 +22,7 @@ from ..io.files import atomic_path
 from ..io.images import write_image
 from ..io.video import VideoInfo, write_video
 from ..store import FrameStore
-from ..stylize import Stylizer, TemporalTarget
+from ..stylize import Backend, Stylizer, StylizeResult, TemporalTarget
 from ..tensors import to_rgb_uint8, to_tensor
 from .common import style_settings
 
@@ -46,6 +46,39 @@ def frame_iterations(index: int, video: VideoConfig, style: StyleConfig) -> int:
     """Iteration budget of a frame: a start from scratch gets the first-frame budget."""
     from_scratch = index == 0 or video.temporal == "none"
     return video.first_iterations if from_scratch else style.iterations
+
+
+def paint_frame(
+    stylizer: Stylizer,
+    content: np.ndarray,
+    previous_content: np.ndarray | None,
+    previous_output: np.ndarray | None,
+    *,
+    scratch: bool,
+    video: VideoConfig,
+    on_iteration: IterationCallback | None = None,
+) -> tuple[np.ndarray, StylizeResult]:
+    """One frame of a sequence: started from the previous output (warped along the flow,
+    with the temporal term) unless ``scratch`` or temporal "none"."""
+    init, temporal = None, None
+    if scratch or previous_output is None or video.temporal == "none":
+        iterations = video.first_iterations
+    else:
+        iterations = stylizer.config.iterations
+        if video.temporal == "previous":
+            init = to_tensor(previous_output)
+        else:
+            carried = warp_previous(previous_output, previous_content, content)
+            init = to_tensor(carried.init)
+            temporal = TemporalTarget(
+                warped_previous=to_tensor(carried.warped),
+                certainty=torch.from_numpy(carried.certainty)[None],
+                weight=video.temporal_weight,
+            )
+    result = stylizer.stylize(
+        to_tensor(content), init=init, temporal=temporal, iterations=iterations, on_iteration=on_iteration
+    )
+    return to_rgb_uint8(result.image), result
 
 
 def stylize_sequence(
@@ -80,25 +113,10 @@ def stylize_sequence(
         if on_frame_start is not None:
             on_frame_start(index)
         start = time.perf_counter()
-        init, temporal = None, None
-        if previous_output is not None and video.temporal == "previous":
-            init = to_tensor(previous_output)
-        elif previous_output is not None and video.temporal == "flow":
-            carried = warp_previous(previous_output, previous_content, content)
-            init = to_tensor(carried.init)
-            temporal = TemporalTarget(
-                warped_previous=to_tensor(carried.warped),
-                certainty=torch.from_numpy(carried.certainty)[None],
-                weight=video.temporal_weight,
-            )
-        result = stylizer.stylize(
-            to_tensor(content),
-            init=init,
-            temporal=temporal,
-            iterations=frame_iterations(index, video, stylizer.config),
+        output, result = paint_frame(
+            stylizer, content, previous_content, previous_output, scratch=index == 0, video=video,
             on_iteration=on_iteration,
-        )
-        output = to_rgb_uint8(result.image)
+        )  # fmt: skip
         store.save(index, output)
         previous_content, previous_output = content, output
         if on_frame is not None:
@@ -120,7 +138,7 @@ def sequence_settings(
     *,
     style: StyleConfig,
     video: VideoConfig,
-    stylizer: Stylizer,
+    backend: Backend,
     runtime: RuntimeConfig,
     style_paths: Sequence[Path],
     source: dict[str, Any],
@@ -129,12 +147,12 @@ def sequence_settings(
 ) -> dict[str, Any]:
     """Everything that changes what the frames look like (and nothing that does not,
     such as the encoder settings), for the work folder's manifest."""
-    settings = style_settings(style, stylizer, runtime, style_paths)
+    settings = style_settings(style, backend, runtime, style_paths)
     settings.update(
         temporal=video.temporal,
         temporal_weight=video.temporal_weight,
         first_iterations=video.first_iterations,
-        device=stylizer.device.type,
+        device=backend.device,
         source=source,
         size=list(size),
         frames=frames,

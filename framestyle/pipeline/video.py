@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..config import RuntimeConfig, StyleConfig, VideoConfig
 from ..errors import ConfigError, DecodeError
@@ -15,10 +16,11 @@ from ..events import IterationCallback
 from ..flow import warp_previous
 from ..io.files import check_output, require_file
 from ..io.video import VideoInfo, iter_frames, output_args, probe
-from ..stylize import Stylizer
+from ..stylize import Backend, Stylizer
 from ..tensors import check_vgg_size, fit_long_side, to_tensor
 from .common import default_image_output, file_identity, make_stylizer
 from .sequence import (
+    FinishStore,
     FrameCallback,
     encode_store,
     frame_iterations,
@@ -91,6 +93,32 @@ def estimate_seconds(plan: VideoPlan, stylizer: Stylizer, video: VideoConfig, *,
     return steps * step + (plan.info.frames - 1) * flow
 
 
+def video_settings(
+    plan: VideoPlan,
+    style_paths: Sequence[Path],
+    *,
+    config: StyleConfig,
+    video: VideoConfig,
+    backend: Backend,
+    runtime: RuntimeConfig,
+) -> dict[str, Any]:
+    """The work folder's manifest settings for this clip."""
+    source = {**file_identity(plan.info.path), "start_frame": plan.info.start_frame}
+    return sequence_settings(
+        style=config, video=video, backend=backend, runtime=runtime, style_paths=style_paths,
+        source=source, size=plan.size, frames=plan.info.frames,
+    )  # fmt: skip
+
+
+def video_sink(plan: VideoPlan, video: VideoConfig) -> FinishStore:
+    """Encode the finished frames into the planned output, audio carried over."""
+    info = plan.info
+    return encode_store(
+        plan.output, total=info.frames, size=plan.size, fps=info.fps,
+        audio_from=info if plan.audio else None, codec=video.codec, crf=video.crf,
+    )  # fmt: skip
+
+
 @dataclass(frozen=True)
 class VideoOutcome:
     output: Path
@@ -121,22 +149,14 @@ def stylize_video(
     if stylizer is None:
         stylizer = make_stylizer(style_paths, config, runtime)
     info = plan.info
-    source = {**file_identity(info.path), "start_frame": info.start_frame}
-    settings = sequence_settings(
-        style=config, video=video, stylizer=stylizer, runtime=runtime, style_paths=style_paths,
-        source=source, size=plan.size, frames=info.frames,
-    )  # fmt: skip
     resumed = run_sequence(
         iter_frames(info, size=plan.size),
         total=info.frames,
         work_folder=plan.work_folder,
-        settings=settings,
+        settings=video_settings(plan, style_paths, config=config, video=video, backend=stylizer.backend, runtime=runtime),
         stylizer=stylizer,
         video=video,
-        finish=encode_store(
-            plan.output, total=info.frames, size=plan.size, fps=info.fps,
-            audio_from=info if plan.audio else None, codec=video.codec, crf=video.crf,
-        ),  # fmt: skip
+        finish=video_sink(plan, video),
         restart=restart,
         keep_frames=keep_frames,
         on_frame=on_frame,
