@@ -349,6 +349,14 @@ def seam_weight(index: int, following: Segment) -> float:
     return (index - following.lead + 1) / (overlap + 1)
 
 
+def seam_pairs(segments: Sequence[Segment]) -> list[int]:
+    """Frame pairs (i, i + 1), by i, that cross a seam's cross-fade, for measuring it."""
+    pairs: list[int] = []
+    for seg in segments[1:]:
+        pairs.extend(range(max(0, seg.lead - 1), seg.start))
+    return pairs
+
+
 def compose_frames(store: FrameStore, segments: Sequence[Segment], total: int) -> None:
     """Write the clip's frames into ``store`` from the segments' frames, cross-fading the
     seams. Frames already composed are kept, so this is safe to repeat after a kill."""

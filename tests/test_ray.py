@@ -1,0 +1,148 @@
+"""The Ray engine on a real local Ray (2 CPUs): same outputs as the local engine where
+they must match, resume, retries, and seams that do not jump."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from conftest import ROOT, assert_one_line_error, make_clip, run_cli, stream_facts
+
+from framestyle.config import RuntimeConfig, StyleConfig, VideoConfig
+from framestyle.evaluate import warping_errors
+from framestyle.io.video import iter_frames, probe
+from framestyle.pipeline import work_folder_for
+from framestyle.pipeline.cluster import (
+    RayConfig,
+    RayEngine,
+    plan_segments,
+    run_sequence_ray,
+    seam_pairs,
+)
+from framestyle.store import FrameStore
+
+
+@pytest.fixture(scope="module")
+def ray_installed():
+    return pytest.importorskip("ray")
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory, bear) -> Path:
+    return make_clip(tmp_path_factory.mktemp("ray") / "bear.mp4", "-i", str(bear), "-frames:v", "16",
+                     "-vf", "scale=96:-2", "-c:a", "aac")  # fmt: skip
+
+
+def frames_of(work: Path) -> list[bytes]:
+    return [p.read_bytes() for p in sorted(work.glob("frame_*.png"))]
+
+
+def test_without_ray_installed_the_error_is_one_line(tmp_path, cat, starry):
+    fake = tmp_path / "fake"
+    (fake / "ray").mkdir(parents=True)
+    (fake / "ray" / "__init__.py").write_text("raise ImportError('No module named ray')\n")
+    proc = run_cli("images", tmp_path, starry, "--engine", "ray",
+                   env_extra={"PYTHONPATH": f"{fake}{os.pathsep}{ROOT}"})  # fmt: skip
+    assert_one_line_error(proc, "pip install 'framestyle[ray]'")
+    assert_one_line_error(run_cli("video", cat, starry, "--engine", "spark"), "--engine must be local or ray")
+
+
+def test_folder_on_ray_matches_local_fails_alone_and_resumes(ray_installed, tmp_path, cat, starry):
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    shutil.copy(cat, photos / "cat.png")
+    bgr = cv2.imread(str(cat))
+    cv2.imwrite(str(photos / "gray.jpg"), cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY))
+    cv2.imwrite(str(photos / "crop.png"), bgr[50:250, 100:400])
+    (photos / "broken.jpg").write_bytes(b"\xff\xd8 not really a jpeg")
+    common = ("--size", "48", "-n", "4", "--threads", "1", "-q")
+
+    local = run_cli("images", photos, starry, *common, "-o", tmp_path / "local")
+    on_ray = run_cli("images", photos, starry, *common, "--engine", "ray", "--workers", "2", "-o", tmp_path / "ray")
+    for proc in (local, on_ray):
+        assert proc.returncode == 1, proc.stderr  # the broken picture fails alone
+        assert "broken.jpg" in proc.stderr and "Traceback" not in proc.stderr
+    names = sorted(p.name for p in (tmp_path / "local").glob("*.png"))
+    assert names == ["cat.png", "crop.png", "gray.png"]
+    for name in names:
+        # One torch thread on both sides: the same arithmetic, so the same bytes.
+        assert (tmp_path / "local" / name).read_bytes() == (tmp_path / "ray" / name).read_bytes(), name
+
+    again = run_cli("images", photos, starry, *common[:-1], "--engine", "ray", "-o", tmp_path / "ray")
+    assert again.returncode == 1
+    assert "0 done, 3 skipped (already done), 1 failed" in again.stderr
+
+
+def test_video_with_temporal_none_gives_the_local_frames(ray_installed, tmp_path, clip, starry):
+    common = ("--size", "64", "--frames", "5", "--temporal", "none", "--first-iterations", "4", "--threads", "1",
+              "--keep-frames", "-q")  # fmt: skip
+    local, on_ray = tmp_path / "local.mp4", tmp_path / "ray.mp4"
+    assert run_cli("video", clip, starry, *common, "-o", local).returncode == 0
+    proc = run_cli("video", clip, starry, *common, "--engine", "ray", "--workers", "2", "-o", on_ray)
+    assert proc.returncode == 0, proc.stderr
+    assert frames_of(work_folder_for(local)) == frames_of(work_folder_for(on_ray))
+    assert stream_facts(on_ray)["frames"] == 5
+
+
+def test_segments_cover_the_clip_with_lead_ins():
+    segments = plan_segments(16, 6, 3)
+    assert [(s.lead, s.start, s.end) for s in segments] == [(0, 0, 6), (3, 6, 12), (9, 12, 16)]
+    assert seam_pairs(segments) == [2, 3, 4, 5, 8, 9, 10, 11]
+    with pytest.raises(Exception, match="overlap must be"):
+        RayConfig(segment=4, overlap=4)
+
+
+def test_video_segments_are_complete_and_seams_do_not_jump(ray_installed, tmp_path, clip, starry):
+    out = tmp_path / "o.mp4"
+    proc = run_cli("video", clip, starry, "--size", "64", "--first-iterations", "30", "-n", "10", "--engine", "ray",
+                   "--workers", "2", "--segment", "6", "--overlap", "3", "--keep-frames", "-o", out)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    facts = stream_facts(out)
+    assert facts["frames"] == 16 and facts["audio"]
+    work = work_folder_for(out)
+    assert sorted(p.name for p in work.glob("segment_*")) == ["segment_0000", "segment_0001", "segment_0002"]
+
+    stylized = [cv2.imread(str(p))[:, :, ::-1] for p in sorted(work.glob("frame_*.png"))]
+    info = probe(clip)
+    original = list(iter_frames(info, size=(stylized[0].shape[1], stylized[0].shape[0])))
+    report = warping_errors(stylized, original)
+    seams = set(seam_pairs(plan_segments(16, 6, 3)))
+    at_seams = np.mean([e for i, e in enumerate(report.stylized) if i in seams])
+    elsewhere = np.mean([e for i, e in enumerate(report.stylized) if i not in seams])
+    assert at_seams < 2.0 * elsewhere, (at_seams, elsewhere)
+
+    # A local run does not pick up frames a segmented run made (other settings).
+    refused = run_cli("video", clip, starry, "--size", "64", "--first-iterations", "30", "-n", "10", "--keep-frames",
+                      "-o", out, "--overwrite")  # fmt: skip
+    assert_one_line_error(refused, "other settings", "segment")
+
+
+def test_a_lost_worker_loses_no_finished_frame(ray_installed, tmp_path, clip, starry):
+    style = StyleConfig(size=48, iterations=3)
+    video = VideoConfig(first_iterations=6, temporal="previous")
+    info = probe(clip, max_frames=8)
+    on_disk_at_kill: dict[Path, bytes] = {}
+    work = tmp_path / "work"
+    with RayEngine(RayConfig(workers=2, segment=4, overlap=1), [starry], style, RuntimeConfig()) as engine:
+        import ray
+
+        def kill_workers_once(event):
+            if on_disk_at_kill:
+                return
+            # Some frames are finished; now every worker dies with frames in flight.
+            on_disk_at_kill.update({p: p.read_bytes() for p in work.rglob("frame_*.png")})
+            for worker in engine.workers:
+                ray.kill(worker, no_restart=False)
+
+        run_sequence_ray(
+            iter_frames(info, size=(48, 36)), total=8, work_folder=work, settings={"clip": "bear"}, engine=engine,
+            video=video, finish=lambda store: None, keep_frames=True, on_frame=kill_workers_once,
+        )  # fmt: skip
+    assert FrameStore(work).finished() == 8
+    assert on_disk_at_kill
+    for path, data in on_disk_at_kill.items():
+        assert path.read_bytes() == data, f"{path.name} was lost or redone"
