@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated, Any, Optional, get_type_hints
@@ -39,8 +40,6 @@ from .pipeline import (
 from .pipeline.cluster import (
     RayConfig,
     import_ray,
-    stylize_folder_ray,
-    stylize_video_ray,
 )
 
 app = typer.Typer(
@@ -151,14 +150,15 @@ def settings(
 _SETTINGS = (StyleConfig, RuntimeConfig, VideoConfig)
 
 
-def ray_settings(engine: str, **values: Any) -> RayConfig | None:
-    """The Ray engine's settings, or None for a local run."""
+def ray_settings(values: dict[str, Any]) -> RayConfig | None:
+    """The Ray engine's settings from a command's flags (same names), or None for a local run."""
+    engine = values["engine"]
     if engine not in ("local", "ray"):
         raise ConfigError(f"--engine must be local or ray (got {engine!r})")
     if engine == "local":
         return None
     import_ray()  # a clear one-line error before any work when Ray is missing
-    return RayConfig(**values)
+    return RayConfig(**{name: values[name] for name in RayConfig.__dataclass_fields__})
 
 
 def _setting_flags(values: dict[str, Any]) -> dict[str, Any]:
@@ -261,7 +261,7 @@ def video(
     cpus_per_worker: CpusPerWorkerOpt = 1.0,
     gpus_per_worker: GpusPerWorkerOpt = None,
     segment: SegmentOpt = 120,
-    overlap: OverlapOpt = 4,
+    overlap: OverlapOpt = 10,
     temporal: TemporalOpt = None,
     temporal_weight: TemporalWeightOpt = None,
     first_iterations: FirstIterationsOpt = None,
@@ -301,10 +301,7 @@ def video(
     )
     if style_config.init not in ("content", "noise"):
         raise ConfigError("--init for videos must be 'content' or 'noise'")
-    ray_config = ray_settings(
-        engine, address=address, workers=workers, cpus_per_worker=cpus_per_worker,
-        gpus_per_worker=gpus_per_worker, segment=segment, overlap=overlap,
-    )  # fmt: skip
+    ray_config = ray_settings(locals())
     out = output or default_video_output(source, styles)
     plan = plan_video(
         source, styles, output=out, config=style_config, video=video_config,
@@ -332,17 +329,11 @@ def video(
         )
         return
     with ui.FrameBars(quiet=quiet, total=info.frames) as bars:
-        if ray_config is not None:
-            outcome = stylize_video_ray(
-                plan, styles, config=style_config, video=video_config, runtime=runtime, ray_config=ray_config,
-                restart=restart, keep_frames=keep_frames, on_frame=bars.frame_done, on_encode=bars.encoding,
-            )  # fmt: skip
-        else:
-            outcome = stylize_video(
-                plan, styles, config=style_config, video=video_config, runtime=runtime, stylizer=stylizer,
-                restart=restart, keep_frames=keep_frames, on_frame=bars.frame_done,
-                on_frame_start=bars.frame_started, on_iteration=bars, on_encode=bars.encoding,
-            )  # fmt: skip
+        outcome = stylize_video(
+            plan, styles, config=style_config, video=video_config, runtime=runtime, stylizer=stylizer,
+            restart=restart, keep_frames=keep_frames, on_frame=bars.frame_done,
+            on_frame_start=bars.frame_started, on_iteration=bars, on_encode=bars.encoding, ray_config=ray_config,
+        )  # fmt: skip
     if not quiet:
         fresh = outcome.frames - outcome.resumed
         resumed = f" ({outcome.resumed} resumed from an earlier run)" if outcome.resumed else ""
@@ -415,7 +406,7 @@ def images(
     cpus_per_worker: CpusPerWorkerOpt = 1.0,
     gpus_per_worker: GpusPerWorkerOpt = None,
     segment: SegmentOpt = 120,
-    overlap: OverlapOpt = 4,
+    overlap: OverlapOpt = 10,
     temporal: TemporalOpt = None,
     temporal_weight: TemporalWeightOpt = None,
     first_iterations: FirstIterationsOpt = None,
@@ -459,10 +450,7 @@ def images(
         raise ConfigError(f"--animate-format must be gif or mp4 (got {animate_format!r})")
     if sequence and animate_dir is not None:
         raise ConfigError("--animate-dir works on independent images, not with --sequence")
-    ray_config = ray_settings(
-        engine, address=address, workers=workers, cpus_per_worker=cpus_per_worker,
-        gpus_per_worker=gpus_per_worker, segment=segment, overlap=overlap,
-    )  # fmt: skip
+    ray_config = ray_settings(locals())
     out_dir = output or default_folder_output(folder, styles)
     plan = plan_folder(folder, styles, output_dir=out_dir, recursive=recursive, image_format=image_format)
     if not quiet:
@@ -492,18 +480,11 @@ def images(
                 ui.say(f"failed: {event.source}: {event.message}")
             bars.item_done(event.index, event.seconds if event.status == "done" else None)
 
-        if ray_config is not None:
-            summary = stylize_folder_ray(
-                plan, styles, config=style_config, runtime=runtime, ray_config=ray_config, overwrite=overwrite,
-                animate_dir=animate_dir, animate_format=animate_format, animate_every=animate_every,
-                on_item=on_item,
-            )  # fmt: skip
-        else:
-            summary = stylize_folder(
-                plan, styles, config=style_config, runtime=runtime, overwrite=overwrite, animate_dir=animate_dir,
-                animate_format=animate_format, animate_every=animate_every, on_item=on_item,
-                on_item_start=bars.frame_started, on_iteration=bars,
-            )  # fmt: skip
+        summary = stylize_folder(
+            plan, styles, config=style_config, runtime=runtime, overwrite=overwrite, animate_dir=animate_dir,
+            animate_format=animate_format, animate_every=animate_every, on_item=on_item,
+            on_item_start=bars.frame_started, on_iteration=bars, ray_config=ray_config,
+        )  # fmt: skip
     if not quiet or summary.failed:
         ui.say(
             f"{plan.output_dir}: {summary.done} done, {summary.skipped} skipped (already done), "
@@ -517,8 +498,14 @@ def _error(message: str) -> None:
     print(f"framestyle: error: {message}", file=sys.stderr)
 
 
+def _stop_on_terminate(signum: int, frame: object) -> None:
+    # `kill`, `docker stop` and schedulers send SIGTERM: stop as cleanly as after Ctrl-C.
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; every failure becomes one line on stderr and an exit code."""
+    signal.signal(signal.SIGTERM, _stop_on_terminate)
     command = typer.main.get_command(app)
     try:
         result = command.main(args=argv, prog_name="framestyle", standalone_mode=False)

@@ -29,6 +29,10 @@ class ConfigError(FramestyleError):
     """A setting has an unknown name or a bad value."""
 
 
+class WorkerError(FramestyleError):
+    """Ray workers kept failing on the same task (crashes, lost machines)."""
+
+
 class Interrupted(FramestyleError):
     """The user stopped a run; the message says how to continue."""
 

@@ -27,7 +27,7 @@ import numpy as np
 import torch
 
 from ..config import RuntimeConfig, StyleConfig, VideoConfig
-from ..errors import ConfigError, DecodeError, FramestyleError, Interrupted
+from ..errors import ConfigError, DecodeError, FramestyleError, Interrupted, WorkerError
 from ..store import FrameStore
 from ..stylize import Backend
 from .common import load_styles
@@ -59,7 +59,7 @@ class RayConfig:
     cpus_per_worker: float = 1.0
     gpus_per_worker: float | None = None  # None: 1 when the cluster has GPUs, else 0
     segment: int = 120  # frames per video segment
-    overlap: int = 4  # lead-in frames a segment paints before its own, cross-faded at the seam
+    overlap: int = 10  # lead-in frames a segment paints before its own, cross-faded at the seam
 
     def __post_init__(self) -> None:
         if self.workers < 0:
@@ -483,7 +483,9 @@ def run_sequence_ray(
             except Exception as err:  # a crash or a lost worker: the lane goes on from its last frame
                 lane.tries += 1
                 if lane.tries >= RETRIES:
-                    raise DecodeError(f"segment {lane.segment.number + 1} failed {RETRIES} times: {_first_line(err)}") from None
+                    raise WorkerError(
+                        f"segment {lane.segment.number + 1} failed {RETRIES} times on Ray workers: {_first_line(err)}"
+                    ) from None
                 start_next(lane, worker)
                 continue
             index = lane.next

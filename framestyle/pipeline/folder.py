@@ -215,8 +215,19 @@ def stylize_folder(
     on_item: Callable[[BatchEvent], None] | None = None,
     on_item_start: Callable[[int], None] | None = None,
     on_iteration: IterationCallback | None = None,
+    ray_config: Any = None,
 ) -> BatchSummary:
-    """Stylize every image on its own; skip finished ones; a bad file fails alone."""
+    """Stylize every image on its own; skip finished ones; a bad file fails alone.
+
+    ``ray_config`` (a cluster.RayConfig): paint on Ray workers instead of here."""
+    if ray_config is not None:
+        from .cluster import stylize_folder_ray
+
+        return stylize_folder_ray(
+            plan, style_paths, config=config, runtime=runtime, ray_config=ray_config, overwrite=overwrite,
+            animate_dir=animate_dir, animate_format=animate_format, animate_every=animate_every,
+            animate_fps=animate_fps, on_item=on_item, on_item_start=on_item_start,
+        )  # fmt: skip
     stylizer = make_stylizer(style_paths, config, runtime)
     prepare_batch(plan, style_paths, config, runtime, stylizer.backend, overwrite=overwrite)
     summary = BatchSummary()

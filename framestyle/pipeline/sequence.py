@@ -104,6 +104,9 @@ def stylize_sequence(
     for index, content in enumerate(frames):
         if index >= total:
             break
+        if index == 0 and stylizer.config.preserve_color:
+            # The clip's first frame, also when resuming: the same style targets as before.
+            stylizer.set_color_reference(to_tensor(content))
         if index < done:
             if index == done - 1:
                 previous_content, previous_output = content, store.load(index)

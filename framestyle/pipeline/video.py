@@ -143,8 +143,18 @@ def stylize_video(
     on_frame_start: Callable[[int], None] | None = None,
     on_iteration: IterationCallback | None = None,
     on_encode: Callable[[], None] | None = None,
+    ray_config: Any = None,
 ) -> VideoOutcome:
-    """Stylize a clip into its work folder, then encode the finished frames."""
+    """Stylize a clip into its work folder, then encode the finished frames.
+
+    ``ray_config`` (a cluster.RayConfig): paint segments on Ray workers instead of here."""
+    if ray_config is not None:
+        from .cluster import stylize_video_ray
+
+        return stylize_video_ray(
+            plan, style_paths, config=config, video=video, runtime=runtime, ray_config=ray_config,
+            restart=restart, keep_frames=keep_frames, on_frame=on_frame, on_encode=on_encode,
+        )  # fmt: skip
     start = time.perf_counter()
     if stylizer is None:
         stylizer = make_stylizer(style_paths, config, runtime)
