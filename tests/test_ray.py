@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import cv2
@@ -146,3 +150,28 @@ def test_a_lost_worker_loses_no_finished_frame(ray_installed, tmp_path, clip, st
     assert on_disk_at_kill
     for path, data in on_disk_at_kill.items():
         assert path.read_bytes() == data, f"{path.name} was lost or redone"
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_stopped_ray_run_says_how_to_resume_and_resumes(ray_installed, tmp_path, clip, starry, signum):
+    out = tmp_path / "o.mp4"
+    args = [sys.executable, "-m", "framestyle", "video", str(clip), str(starry), "--engine", "ray", "--size", "48",
+            "--segment", "8", "--overlap", "2", "--first-iterations", "10", "-n", "6", "-o", str(out)]  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    work = work_folder_for(out)
+    deadline = time.time() + 120
+    while not list(work.glob("segment_*/frame_*.png")):
+        assert proc.poll() is None and time.time() < deadline, proc.stderr.read() if proc.poll() is not None else "timeout"
+        time.sleep(0.05)
+    proc.send_signal(signum)
+    sent = time.time()
+    _, err = proc.communicate(timeout=60)
+    assert time.time() - sent < 10
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    assert "run the same command again to resume" in err.strip().splitlines()[-1]
+    assert not out.exists()
+    again = subprocess.run(args, env=env, capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+    assert stream_facts(out)["frames"] == 16

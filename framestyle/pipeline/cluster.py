@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import tempfile
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -168,6 +170,9 @@ class RayEngine:
     def __enter__(self) -> "RayEngine":
         ray = self.ray
         if not ray.is_initialized():
+            # ray.init replaces the SIGINT/SIGTERM handlers with ones that end the process
+            # at once; ours stop cleanly and say how to resume, so they are put back.
+            handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
             with tempfile.TemporaryFile() as log:
                 try:
                     with _stderr_to(log):
@@ -181,6 +186,11 @@ class RayEngine:
                     log.seek(0)
                     raise ConfigError(f"cannot start or reach Ray at {self.ray_config.address or 'a new local instance'}: "
                                       f"{_first_line(err)}") from None  # fmt: skip
+                finally:
+                    if threading.current_thread() is threading.main_thread():
+                        for sig, handler in handlers.items():
+                            if handler is not None:
+                                signal.signal(sig, handler)
             self._started_ray = True
         try:
             with tempfile.TemporaryFile() as log, _stderr_to(log):
