@@ -1,5 +1,6 @@
 import shutil
 
+import numpy as np
 import pytest
 from conftest import ROOT, asset, make_clip, run_cli, stream_facts
 
@@ -136,3 +137,20 @@ def test_sequence_to_video_with_mixed_sizes(clip_frames, tmp_path):
     assert "1 frames differed in size" in proc.stderr
     facts = stream_facts(out)
     assert facts["frames"] == 6 and facts["fps"] == 12 and not facts["audio"]
+
+
+def test_preserve_color_matches_each_picture_to_itself(cat):
+    """A batch's picture must not depend on what the stylizer painted before it (resume,
+    order, Ray workers): with preserve_color each picture is its own luminance reference."""
+    from framestyle.pipeline import load_content, make_stylizer
+    from framestyle.pipeline.image import paint_picture
+
+    config = StyleConfig(size=64, iterations=6, tolerance=0, preserve_color=True)
+    runtime = RuntimeConfig(device="cpu", precision="fp32", threads=1)
+    bright = load_content(cat, 64)
+    dark = (bright // 4).astype(bright.dtype)
+    alone = paint_picture(make_stylizer([STARRY], config, runtime), dark).picture
+    shared = make_stylizer([STARRY], config, runtime)
+    paint_picture(shared, bright)
+    after_bright = paint_picture(shared, dark).picture
+    assert np.abs(alone.astype(int) - after_bright.astype(int)).max() <= 1

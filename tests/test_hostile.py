@@ -349,7 +349,8 @@ def _wait_for(condition: Callable[[], bool], proc: subprocess.Popen, seconds: fl
         time.sleep(0.01)
 
 
-SEQUENCE = ("--size", "64", "--first-iterations", "8", "-n", "8", "--frames", "5", "--keep-frames")
+# Later frames take about a second each, so the stop lands inside one even on a busy machine.
+SEQUENCE = ("--size", "64", "--first-iterations", "8", "-n", "40", "--frames", "5", "--keep-frames")
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
