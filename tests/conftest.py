@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import struct
 import subprocess
 import sys
@@ -71,6 +72,13 @@ def assert_nothing_lost(before: dict[str, str], root: Path, *, new: set[str] = f
         assert after.get(name) == digest, f"{name} was changed or removed"
     extra = set(after) - set(before) - set(new)
     assert not extra, f"left behind: {sorted(extra)}"
+
+
+def as_in_a_terminal() -> None:
+    """preexec_fn: Ctrl-C raises KeyboardInterrupt, as in a foreground shell. A suite
+    started in the background (``&``, nohup) hands its children SIGINT ignored, and a
+    well-behaved tool keeps ignoring it, so signal tests must reset it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def assert_one_line_error(proc: subprocess.CompletedProcess, *needles: str, code: int = 2) -> None:

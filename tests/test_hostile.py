@@ -22,6 +22,7 @@ import numpy as np
 import pytest
 from conftest import (
     ROOT,
+    as_in_a_terminal,
     assert_nothing_lost,
     assert_one_line_error,
     asset,
@@ -349,8 +350,8 @@ def _wait_for(condition: Callable[[], bool], proc: subprocess.Popen, seconds: fl
         time.sleep(0.01)
 
 
-# Later frames take about a second each, so the stop lands inside one even on a busy machine.
-SEQUENCE = ("--size", "64", "--first-iterations", "8", "-n", "40", "--frames", "5", "--keep-frames")
+# Later frames take about half a second each, so the stop lands inside one.
+SEQUENCE = ("--size", "64", "--first-iterations", "8", "-n", "20", "--frames", "5", "--keep-frames")
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
@@ -361,7 +362,8 @@ def test_stopped_during_a_frame_then_resume_matches_an_uninterrupted_run(kit, si
     out = kit.out("o.mp4")
     work = work_folder_for(out)
     proc = subprocess.Popen(_video_cmd(kit.bear, kit.starry, *SEQUENCE, "-o", out), env=_env(),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)  # fmt: skip
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=as_in_a_terminal)  # fmt: skip
     _wait_for(lambda: (work / "frame_000002.png").exists(), proc)
     time.sleep(0.3)  # inside frame 3's optimization
     proc.send_signal(signum)

@@ -14,7 +14,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from conftest import ROOT, assert_one_line_error, make_clip, run_cli, stream_facts
+from conftest import ROOT, as_in_a_terminal, assert_one_line_error, make_clip, run_cli, stream_facts
 
 from framestyle.config import RuntimeConfig, StyleConfig, VideoConfig
 from framestyle.evaluate import warping_errors
@@ -158,7 +158,8 @@ def test_a_stopped_ray_run_says_how_to_resume_and_resumes(ray_installed, tmp_pat
     args = [sys.executable, "-m", "framestyle", "video", str(clip), str(starry), "--engine", "ray", "--size", "48",
             "--segment", "8", "--overlap", "2", "--first-iterations", "10", "-n", "6", "-o", str(out)]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=as_in_a_terminal)  # fmt: skip
     work = work_folder_for(out)
     deadline = time.time() + 120
     while not list(work.glob("segment_*/frame_*.png")):
