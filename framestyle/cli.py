@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import os
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, Optional, get_type_hints
+from typing import Annotated, Any, Optional, TypeVar, get_type_hints
 
 import typer
 
@@ -41,6 +44,8 @@ from .pipeline.cluster import (
     RayConfig,
     import_ray,
 )
+
+Command = TypeVar("Command", bound=Callable[..., Any])
 
 app = typer.Typer(
     name="framestyle",
@@ -118,6 +123,74 @@ OverwriteOpt = Annotated[bool, typer.Option("--overwrite", "-y", help="Replace o
 _LIST_FLAGS = {"content_layers": str, "style_layers": str, "style_layer_weights": float, "style_blend": float}
 
 
+# Commands share flag declarations through templates: functions that only declare flags.
+# ``shares_flags`` adds a template's parameters to a command, which takes them as **flags.
+
+
+def _style_flags(
+    config: ConfigOpt = None,
+    size: SizeOpt = None,
+    optimizer: OptimizerOpt = None,
+    learning_rate: LearningRateOpt = None,
+    content_weight: ContentWeightOpt = None,
+    style_weight: StyleWeightOpt = None,
+    tv_weight: TvWeightOpt = None,
+    content_layers: ContentLayersOpt = None,
+    style_layers: StyleLayersOpt = None,
+    style_layer_weights: StyleLayerWeightsOpt = None,
+    style_blend: StyleBlendOpt = None,
+    style_scale: StyleScaleOpt = None,
+    init: InitOpt = None,
+    tolerance: ToleranceOpt = None,
+    patience: PatienceOpt = None,
+    scales: ScalesOpt = None,
+    preserve_color: PreserveColorOpt = None,
+    pooling: PoolingOpt = None,
+    seed: SeedOpt = None,
+    device: DeviceOpt = None,
+    precision: PrecisionOpt = None,
+    weights: WeightsOpt = None,
+    threads: ThreadsOpt = None,
+) -> None:
+    """Look, optimization and hardware: every command that paints."""
+
+
+def _engine_flags(
+    engine: EngineOpt = "local",
+    address: AddressOpt = None,
+    workers: WorkersOpt = 0,
+    cpus_per_worker: CpusPerWorkerOpt = 1.0,
+    gpus_per_worker: GpusPerWorkerOpt = None,
+    segment: SegmentOpt = 120,
+    overlap: OverlapOpt = 10,
+) -> None:
+    """Where the painting runs: the commands that paint many pictures."""
+
+
+def shares_flags(*templates: Callable[..., None]) -> Callable[[Command], Command]:
+    """Give a command the flags of ``templates`` after its own; it receives them as **flags."""
+
+    def decorate(command: Command) -> Command:
+        own = [p for p in inspect.signature(command, eval_str=True).parameters.values() if p.kind is not p.VAR_KEYWORD]
+        shared = [
+            p.replace(kind=inspect.Parameter.KEYWORD_ONLY)
+            for template in templates
+            for p in inspect.signature(template, eval_str=True).parameters.values()
+        ]
+
+        @functools.wraps(command)
+        def with_flags(**values: Any) -> Any:
+            return command(**values)
+
+        parameters = own + shared
+        # Typer reads the signature and annotations: it sees one flat list of flags.
+        with_flags.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+        with_flags.__annotations__ = {p.name: p.annotation for p in parameters}
+        return with_flags  # type: ignore[return-value]
+
+    return decorate
+
+
 def _split_list(name: str, text: str, kind: type) -> tuple[Any, ...]:
     items = [item.strip() for item in text.split(",") if item.strip()]
     try:
@@ -162,12 +235,13 @@ def ray_settings(values: dict[str, Any]) -> RayConfig | None:
 
 
 def _setting_flags(values: dict[str, Any]) -> dict[str, Any]:
-    """The local variables of a command that are settings (same names as the fields)."""
+    """The flags of a command that are settings (same names as the fields)."""
     names = {name for cls in _SETTINGS for name in cls.__dataclass_fields__}
     return {k: v for k, v in values.items() if k in names}
 
 
 @app.command()
+@shares_flags(_style_flags)
 def image(
     content: Annotated[Path, typer.Argument(help="The photo to paint.", show_default=False)],
     styles: Annotated[list[Path], typer.Argument(help="One or more style images (paintings).", show_default=False)],
@@ -177,35 +251,13 @@ def image(
     animate_fps: Annotated[float, typer.Option(min=0.1, help="Animation frame rate.")] = 12.0,
     save_every: Annotated[int, typer.Option(min=0, help="Save every K-th step as a PNG in --progress-dir (0: never).")] = 0,
     progress_dir: Annotated[Optional[Path], typer.Option(help="Folder for --save-every PNGs.", show_default=False)] = None,
-    config: ConfigOpt = None,
-    size: SizeOpt = None,
     iterations: IterationsOpt = None,
-    optimizer: OptimizerOpt = None,
-    learning_rate: LearningRateOpt = None,
-    content_weight: ContentWeightOpt = None,
-    style_weight: StyleWeightOpt = None,
-    tv_weight: TvWeightOpt = None,
-    content_layers: ContentLayersOpt = None,
-    style_layers: StyleLayersOpt = None,
-    style_layer_weights: StyleLayerWeightsOpt = None,
-    style_blend: StyleBlendOpt = None,
-    style_scale: StyleScaleOpt = None,
-    init: InitOpt = None,
-    tolerance: ToleranceOpt = None,
-    patience: PatienceOpt = None,
-    scales: ScalesOpt = None,
-    preserve_color: PreserveColorOpt = None,
-    pooling: PoolingOpt = None,
-    seed: SeedOpt = None,
-    device: DeviceOpt = None,
-    precision: PrecisionOpt = None,
-    weights: WeightsOpt = None,
-    threads: ThreadsOpt = None,
     quiet: QuietOpt = False,
     overwrite: OverwriteOpt = False,
+    **flags: Any,
 ) -> None:
     """Stylize one image: framestyle image photo.jpg starry.jpg"""
-    style_config, runtime, _ = settings(config, _setting_flags(locals()))
+    style_config, runtime, _ = settings(flags.pop("config"), _setting_flags({**locals(), **flags}))
     if save_every and progress_dir is None:
         raise ConfigError("--save-every needs --progress-dir")
     out = output or default_image_output(content, styles)
@@ -245,7 +297,17 @@ CodecOpt = Annotated[Optional[str], typer.Option(help=f"ffmpeg video encoder. {_
 AudioOpt = Annotated[Optional[bool], typer.Option("--audio/--no-audio", help="Carry the input's audio over. [default: audio]", show_default=False)]
 
 
+def _frame_flags(
+    temporal: TemporalOpt = None,
+    temporal_weight: TemporalWeightOpt = None,
+    first_iterations: FirstIterationsOpt = None,
+    crf: CrfOpt = None,
+    codec: CodecOpt = None,
+) -> None:
+    """Temporal coherence and encoding: the commands that paint frame sequences."""
+
 @app.command()
+@shares_flags(_frame_flags, _style_flags, _engine_flags)
 def video(
     source: Annotated[Path, typer.Argument(metavar="VIDEO", help="The clip to paint.", show_default=False)],
     styles: Annotated[list[Path], typer.Argument(help="One or more style images.", show_default=False)],
@@ -255,53 +317,19 @@ def video(
     dry_run: Annotated[bool, typer.Option(help="Print what would run and an estimated time, then exit.")] = False,
     restart: Annotated[bool, typer.Option(help="Discard frames left by an earlier run with other settings.")] = False,
     keep_frames: Annotated[bool, typer.Option(help="Keep the work folder of PNG frames after success.")] = False,
-    engine: EngineOpt = "local",
-    address: AddressOpt = None,
-    workers: WorkersOpt = 0,
-    cpus_per_worker: CpusPerWorkerOpt = 1.0,
-    gpus_per_worker: GpusPerWorkerOpt = None,
-    segment: SegmentOpt = 120,
-    overlap: OverlapOpt = 10,
-    temporal: TemporalOpt = None,
-    temporal_weight: TemporalWeightOpt = None,
-    first_iterations: FirstIterationsOpt = None,
     iterations: FrameIterationsOpt = None,
-    crf: CrfOpt = None,
-    codec: CodecOpt = None,
     audio: AudioOpt = None,
-    config: ConfigOpt = None,
-    size: SizeOpt = None,
-    optimizer: OptimizerOpt = None,
-    learning_rate: LearningRateOpt = None,
-    content_weight: ContentWeightOpt = None,
-    style_weight: StyleWeightOpt = None,
-    tv_weight: TvWeightOpt = None,
-    content_layers: ContentLayersOpt = None,
-    style_layers: StyleLayersOpt = None,
-    style_layer_weights: StyleLayerWeightsOpt = None,
-    style_blend: StyleBlendOpt = None,
-    style_scale: StyleScaleOpt = None,
-    init: InitOpt = None,
-    tolerance: ToleranceOpt = None,
-    patience: PatienceOpt = None,
-    scales: ScalesOpt = None,
-    preserve_color: PreserveColorOpt = None,
-    pooling: PoolingOpt = None,
-    seed: SeedOpt = None,
-    device: DeviceOpt = None,
-    precision: PrecisionOpt = None,
-    weights: WeightsOpt = None,
-    threads: ThreadsOpt = None,
     quiet: QuietOpt = False,
     overwrite: OverwriteOpt = False,
+    **flags: Any,
 ) -> None:
     """Stylize a video, temporally coherent, same fps, audio kept: framestyle video in.mp4 starry.jpg"""
     style_config, runtime, video_config = settings(
-        config, _setting_flags(locals()), base={"iterations": VIDEO_FRAME_ITERATIONS}
+        flags.pop("config"), _setting_flags({**locals(), **flags}), base={"iterations": VIDEO_FRAME_ITERATIONS}
     )
     if style_config.init not in ("content", "noise"):
         raise ConfigError("--init for videos must be 'content' or 'noise'")
-    ray_config = ray_settings(locals())
+    ray_config = ray_settings(flags)
     out = output or default_video_output(source, styles)
     plan = plan_video(
         source, styles, output=out, config=style_config, video=video_config,
@@ -386,6 +414,7 @@ def evaluate(
 
 
 @app.command()
+@shares_flags(_frame_flags, _style_flags, _engine_flags)
 def images(
     folder: Annotated[Path, typer.Argument(metavar="DIR", help="A folder of images.", show_default=False)],
     styles: Annotated[list[Path], typer.Argument(help="One or more style images.", show_default=False)],
@@ -400,57 +429,23 @@ def images(
     animate_every: Annotated[int, typer.Option(min=1, help="Capture a frame every K steps.")] = 5,
     restart: Annotated[bool, typer.Option(help="With --sequence: discard frames of an earlier run with other settings.")] = False,
     keep_frames: Annotated[bool, typer.Option(help="With --sequence: keep the work folder after success.")] = False,
-    engine: EngineOpt = "local",
-    address: AddressOpt = None,
-    workers: WorkersOpt = 0,
-    cpus_per_worker: CpusPerWorkerOpt = 1.0,
-    gpus_per_worker: GpusPerWorkerOpt = None,
-    segment: SegmentOpt = 120,
-    overlap: OverlapOpt = 10,
-    temporal: TemporalOpt = None,
-    temporal_weight: TemporalWeightOpt = None,
-    first_iterations: FirstIterationsOpt = None,
-    crf: CrfOpt = None,
-    codec: CodecOpt = None,
-    config: ConfigOpt = None,
-    size: SizeOpt = None,
     iterations: IterationsOpt = None,
-    optimizer: OptimizerOpt = None,
-    learning_rate: LearningRateOpt = None,
-    content_weight: ContentWeightOpt = None,
-    style_weight: StyleWeightOpt = None,
-    tv_weight: TvWeightOpt = None,
-    content_layers: ContentLayersOpt = None,
-    style_layers: StyleLayersOpt = None,
-    style_layer_weights: StyleLayerWeightsOpt = None,
-    style_blend: StyleBlendOpt = None,
-    style_scale: StyleScaleOpt = None,
-    init: InitOpt = None,
-    tolerance: ToleranceOpt = None,
-    patience: PatienceOpt = None,
-    scales: ScalesOpt = None,
-    preserve_color: PreserveColorOpt = None,
-    pooling: PoolingOpt = None,
-    seed: SeedOpt = None,
-    device: DeviceOpt = None,
-    precision: PrecisionOpt = None,
-    weights: WeightsOpt = None,
-    threads: ThreadsOpt = None,
     quiet: QuietOpt = False,
     overwrite: OverwriteOpt = False,
+    **flags: Any,
 ) -> None:
     """Stylize a folder: each image alone, or --sequence for ordered video frames."""
     from fractions import Fraction
 
     base = {"iterations": VIDEO_FRAME_ITERATIONS} if sequence else {}
-    style_config, runtime, video_config = settings(config, _setting_flags(locals()), base=base)
+    style_config, runtime, video_config = settings(flags.pop("config"), _setting_flags({**locals(), **flags}), base=base)
     if to_video is not None and not sequence:
         raise ConfigError("--to-video needs --sequence")
     if animate_format not in ("gif", "mp4"):
         raise ConfigError(f"--animate-format must be gif or mp4 (got {animate_format!r})")
     if sequence and animate_dir is not None:
         raise ConfigError("--animate-dir works on independent images, not with --sequence")
-    ray_config = ray_settings(locals())
+    ray_config = ray_settings(flags)
     out_dir = output or default_folder_output(folder, styles)
     plan = plan_folder(folder, styles, output_dir=out_dir, recursive=recursive, image_format=image_format)
     if not quiet:
