@@ -1,6 +1,7 @@
 """Image benchmark: seconds per iteration vs the bare network, bf16 quality, coarse-to-fine.
 
-Prints a Markdown table; no thresholds. Usage: python benchmarks/bench_image.py [--quick]
+Prints Markdown tables; no thresholds.
+Usage: python benchmarks/bench_image.py [--quick] [--sizes 256,512] [--skip-scales]
 """
 
 from __future__ import annotations
@@ -55,13 +56,15 @@ def fp32_loss_of(image: torch.Tensor, reference: Stylizer) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="fewer repeats (smoke run)")
+    parser.add_argument("--sizes", default="256,512", help="comma-separated long sides for the step table")
+    parser.add_argument("--skip-scales", action="store_true", help="leave out the coarse-to-fine table (slow)")
     args = parser.parse_args()
     repeats = 3 if args.quick else 8
     style = to_tensor(read_image(STYLE, max_side=1024))
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, content {CONTENT.name}, style {STYLE.name}\n")
     print("| size | precision | bare VGG19 fwd+bwd (s) | one step (s) | overhead |")
     print("|---|---|---|---|---|")
-    for size in (256, 512):
+    for size in (int(v) for v in args.sizes.split(",")):
         content = to_tensor(load_content(CONTENT, size))
         for precision in ("fp32", "bf16"):
             config = StyleConfig(size=size, tolerance=0)
@@ -81,6 +84,8 @@ def main() -> None:
         scored = ref.stylize(content, init=result.image, iterations=1)
         print(f"| {precision} | {scored.loss:.4f} | {scored.losses['content']:.4f} | {scored.losses['style']:.4f} |", flush=True)
 
+    if args.skip_scales:
+        return
     print("\ncoarse-to-fine: seconds until the full-size loss first reaches the loss that")
     print("300 single-scale steps reach at 256 px (bf16)\n")
     single_cfg = StyleConfig(size=256, iterations=300, tolerance=0)

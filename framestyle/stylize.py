@@ -164,10 +164,10 @@ class Stylizer:
         return torch.autocast(device_type=self.device.type, dtype=self.autocast_dtype)
 
     def features(self, image: torch.Tensor, layers: Sequence[str]) -> dict[str, torch.Tensor]:
-        # Only the network runs in reduced precision; losses and Grams stay fp32.
+        # Features stay in the network's precision: the Gram products run in it too, and
+        # every loss widens its result to float32 (losses.py).
         with self._autocast():
-            out = self.model(image, layers)
-        return {k: v.float() for k, v in out.items()}
+            return self.model(image, layers)
 
     def style_losses(self, size: tuple[int, int]) -> dict[str, StyleLoss]:
         """Style terms for an output of ``size`` (width, height), computed once per size."""

@@ -19,6 +19,26 @@ def test_gram_matrix_by_hand():
     assert torch.allclose(g, torch.tensor([[[2.5, 5.5], [5.5, 12.5]]]))
 
 
+def test_gram_gradient_matches_autograd_of_the_plain_product():
+    f = torch.rand(2, 3, 4, 5, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(gram_matrix, (f,))
+    weights = torch.rand(2, 3, 3, dtype=torch.float64)
+    (gram_matrix(f) * weights).sum().backward()
+    ours = f.grad.clone()
+    f.grad = None
+    flat = f.reshape(2, 3, 20)
+    ((flat @ flat.transpose(1, 2) / 20) * weights).sum().backward()
+    assert torch.allclose(ours, f.grad)
+
+
+def test_gram_of_bf16_features_is_float32_and_close():
+    f = torch.rand(1, 8, 16, 16) * 50
+    g16 = gram_matrix(f.to(torch.bfloat16))
+    assert g16.dtype == torch.float32
+    exact = gram_matrix(f.to(torch.bfloat16).float())
+    assert ((g16 - exact).abs() / exact.abs()).max() < 2**-7  # one bf16 rounding of the result
+
+
 def test_content_loss_is_relative_mse():
     target = torch.tensor([[[[1.0, 3.0]]]])  # mean square = 5
     loss = ContentLoss(target)(torch.tensor([[[[2.0, 1.0]]]]))  # mse = (1 + 4) / 2 = 2.5
