@@ -151,8 +151,9 @@ class Stylizer:
         return Backend(self.device.type, str(self.autocast_dtype or "fp32"))
 
     def set_color_reference(self, content: torch.Tensor) -> None:
-        """Match style luminance to this picture (preserve_color), e.g. a clip's first frame,
-        so workers that start mid-clip share one set of style targets."""
+        """Pin the picture style luminance is matched to (preserve_color), e.g. a clip's
+        first frame, so every frame, and workers that start mid-clip, share one set of
+        style targets. Unpinned, each picture is matched to itself."""
         self._color_reference = content.to(self.device)
         self._style_losses.clear()  # targets made for another reference
 
@@ -169,28 +170,33 @@ class Stylizer:
         with self._autocast():
             return self.model(image, layers)
 
-    def style_losses(self, size: tuple[int, int]) -> dict[str, StyleLoss]:
-        """Style terms for an output of ``size`` (width, height), computed once per size."""
+    def style_losses(self, size: tuple[int, int], reference: torch.Tensor | None = None) -> dict[str, StyleLoss]:
+        """Style terms for an output of ``size`` (width, height). With preserve_color and no
+        pinned reference, the style's luminance is matched to ``reference`` (the picture
+        being painted) and the terms are not kept; otherwise they are computed once per size."""
+        if self.config.preserve_color and self._color_reference is None:
+            return self._make_style_losses(size, reference)
         if size in self._style_losses:
             self._style_losses.move_to_end(size)
         else:
-            long_side = max(16, round(max(size) * self.config.style_scale))
-            grams: dict[str, list[torch.Tensor]] = {layer: [] for layer in self.config.style_layers}
-            with torch.no_grad():
-                for style in self.styles:
-                    h, w = style.shape[-2:]
-                    style = resize(style, fit_long_side(w, h, long_side))
-                    if self.config.preserve_color and self._color_reference is not None:
-                        style = color.match_luminance(style, self._color_reference)
-                    for layer, feats in self.features(style, self.config.style_layers).items():
-                        grams[layer].append(gram_matrix(feats))
-            self._style_losses[size] = {
-                layer: StyleLoss(g, self.blend).to(self.device) for layer, g in grams.items()
-            }
+            self._style_losses[size] = self._make_style_losses(size, self._color_reference)
             # A folder of many aspect ratios must not grow this without bound (~3 MB each).
             while len(self._style_losses) > STYLE_CACHE_SIZES:
                 self._style_losses.popitem(last=False)
         return self._style_losses[size]
+
+    def _make_style_losses(self, size: tuple[int, int], reference: torch.Tensor | None) -> dict[str, StyleLoss]:
+        long_side = max(16, round(max(size) * self.config.style_scale))
+        grams: dict[str, list[torch.Tensor]] = {layer: [] for layer in self.config.style_layers}
+        with torch.no_grad():
+            for style in self.styles:
+                h, w = style.shape[-2:]
+                style = resize(style, fit_long_side(w, h, long_side))
+                if self.config.preserve_color and reference is not None:
+                    style = color.match_luminance(style, reference)
+                for layer, feats in self.features(style, self.config.style_layers).items():
+                    grams[layer].append(gram_matrix(feats))
+        return {layer: StyleLoss(g, self.blend).to(self.device) for layer, g in grams.items()}
 
     # -- optimization ---------------------------------------------------------
 
@@ -215,10 +221,6 @@ class Stylizer:
         check_vgg_size(width, height)
         original_content = content
         if cfg.preserve_color:
-            if self._color_reference is None:
-                # Style luminance is matched to the first content only, so every frame of a
-                # video shares one set of style targets (and one brightness).
-                self._color_reference = content
             content = color.luminance(content)
             if init is not None:
                 init = color.luminance(init.to(self.device))
@@ -251,6 +253,7 @@ class Stylizer:
                 content=resize(content, size),
                 init=resize(image.detach().clamp(0, 1), size),
                 temporal=temporal,
+                color_reference=original_content,
                 budget=budget,
                 scale=scale,
                 scales=len(ladder),
@@ -273,7 +276,13 @@ class Stylizer:
             stopped_early=stopped_early,
         )
 
-    def _loss_terms(self, content: torch.Tensor, size: tuple[int, int], temporal: TemporalTarget | None):
+    def _loss_terms(
+        self,
+        content: torch.Tensor,
+        size: tuple[int, int],
+        temporal: TemporalTarget | None,
+        color_reference: torch.Tensor,
+    ):
         cfg = self.config
         with torch.no_grad():
             content_feats = self.features(content, cfg.content_layers)
@@ -282,7 +291,7 @@ class Stylizer:
         }
         weights = {f"content:{layer}": cfg.content_weight / len(cfg.content_layers) for layer in cfg.content_layers}
         layer_weight_sum = sum(self.style_layer_weights.values()) or 1.0
-        for layer, module in self.style_losses(size).items():
+        for layer, module in self.style_losses(size, color_reference).items():
             modules[f"style:{layer}"] = module
             weights[f"style:{layer}"] = cfg.style_weight * self.style_layer_weights[layer] / layer_weight_sum
         if cfg.tv_weight > 0:
@@ -302,6 +311,7 @@ class Stylizer:
         content: torch.Tensor,
         init: torch.Tensor,
         temporal: TemporalTarget | None,
+        color_reference: torch.Tensor,
         budget: int,
         scale: int,
         scales: int,
@@ -312,7 +322,7 @@ class Stylizer:
     ) -> tuple[torch.Tensor, int, float, dict[str, float], bool]:
         cfg = self.config
         height, width = content.shape[-2:]
-        modules, weights = self._loss_terms(content, (width, height), temporal)
+        modules, weights = self._loss_terms(content, (width, height), temporal, color_reference)
         layers = sorted({name.split(":", 1)[1] for name in modules if ":" in name}, key=VGG_LAYERS.index)
         image = init.detach().clone(memory_format=torch.contiguous_format).requires_grad_(True)
         if cfg.optimizer == "lbfgs":

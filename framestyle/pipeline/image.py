@@ -46,10 +46,6 @@ def paint_picture(
 ) -> PaintedPicture:
     """Stylize one picture in memory, keeping every ``animate_every``-th step."""
     size = (content.shape[1], content.shape[0])
-    if stylizer.config.preserve_color:
-        # Each picture is its own luminance reference: otherwise a batch's results would
-        # depend on which picture a stylizer (or Ray worker) happened to paint first.
-        stylizer.set_color_reference(to_tensor(content))
     recorder = ProgressRecorder(
         animate_every=animate_every, save_every=save_every, progress_dir=progress_dir, output_size=size
     )
