@@ -1,9 +1,15 @@
-"""What the core reports while it works. The core never prints; callers pass callbacks."""
+"""What the core reports while it works. The core never prints: it calls a Reporter.
+
+A Reporter has four moments, each a no-op by default, so an implementation overrides
+only what it shows: every optimizer step, an item (frame or picture) started, an item
+done, and the finishing stage (encoding a video, exporting a folder).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from pathlib import Path
+from typing import Callable, Literal, Protocol, Union
 
 import torch
 
@@ -28,4 +34,93 @@ class IterationEvent:
     image: torch.Tensor
 
 
-IterationCallback = Callable[[IterationEvent], None]
+IterationCallback = Callable[[IterationEvent], None]  # transitional: pipeline still takes callbacks
+
+
+@dataclass(frozen=True)
+class FrameEvent:
+    """One frame of a sequence finished (or found finished in the work folder)."""
+
+    index: int  # 0-based
+    total: int
+    iterations: int
+    seconds: float
+    loss: float
+    resumed: bool  # True: taken from an earlier, interrupted run
+
+
+BatchStatus = Literal["done", "skipped", "failed"]
+
+
+@dataclass(frozen=True)
+class BatchEvent:
+    """One picture of a folder batch painted, skipped (already done) or failed."""
+
+    index: int
+    total: int
+    source: Path
+    output: Path
+    status: BatchStatus
+    message: str = ""
+    seconds: float = 0.0
+
+
+ItemEvent = Union[FrameEvent, BatchEvent]
+
+
+class Reporter(Protocol):
+    """Receives progress; every method is optional (subclass and override)."""
+
+    def iteration(self, event: IterationEvent) -> None:
+        """One optimizer step of the picture being painted."""
+
+    def item_started(self, index: int) -> None:
+        """Painting of frame or picture ``index`` (0-based) begins."""
+
+    def item_done(self, event: ItemEvent) -> None:
+        """A frame or picture is finished, skipped, failed or found done."""
+
+    def finishing(self) -> None:
+        """Every item is done; the output is being written (encode, export)."""
+
+
+class Silent(Reporter):
+    """Reports nothing: the default everywhere a reporter is optional."""
+
+
+SILENT: Reporter = Silent()
+
+
+class RecordingReporter(Reporter):
+    """Keeps every event, in order: for tests and for callers that summarise afterwards."""
+
+    def __init__(self) -> None:
+        self.iterations: list[IterationEvent] = []
+        self.started: list[int] = []
+        self.items: list[ItemEvent] = []
+        self.finished = False
+
+    def iteration(self, event: IterationEvent) -> None:
+        self.iterations.append(event)
+
+    def item_started(self, index: int) -> None:
+        self.started.append(index)
+
+    def item_done(self, event: ItemEvent) -> None:
+        self.items.append(event)
+
+    def finishing(self) -> None:
+        self.finished = True
+
+
+__all__ = [
+    "SILENT",
+    "BatchEvent",
+    "BatchStatus",
+    "FrameEvent",
+    "ItemEvent",
+    "IterationEvent",
+    "RecordingReporter",
+    "Reporter",
+    "Silent",
+]
