@@ -6,14 +6,14 @@ BIN    := $(VENV)/bin
 # These torch/torchvision releases are on this machine's disk (no large download).
 TORCH  ?= torch==2.14.1 torchvision==0.29.1
 
-.PHONY: setup demo test bench clean
+.PHONY: setup demo test lint format bench clean
 
 setup: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PIP) install -q $(TORCH)
-	$(PIP) install -q -e '.[test]'
+	$(PIP) install -q -e '.[test,lint]'
 	touch $@
 
 demo: setup
@@ -26,6 +26,16 @@ demo: setup
 
 test: setup
 	$(BIN)/pytest -q
+
+# Formatting, lint and types: what CI checks before the tests.
+lint: setup
+	$(BIN)/ruff format --check framestyle tests benchmarks
+	$(BIN)/ruff check framestyle tests benchmarks
+	$(BIN)/mypy
+
+format: setup
+	$(BIN)/ruff format framestyle tests benchmarks
+	$(BIN)/ruff check --fix framestyle tests benchmarks
 
 bench: setup
 	$(PY) benchmarks/bench_image.py

@@ -14,6 +14,7 @@ from pathlib import Path
 import torch
 
 from framestyle.config import RuntimeConfig, StyleConfig
+from framestyle.events import Callbacks
 from framestyle.io.images import read_image
 from framestyle.pipeline import load_content
 from framestyle.stylize import Stylizer
@@ -42,7 +43,7 @@ def bare_network_seconds(stylizer: Stylizer, content: torch.Tensor, repeats: int
 
 def step_seconds(stylizer: Stylizer, content: torch.Tensor, steps: int) -> tuple[float, float]:
     stamps: list[float] = []
-    result = stylizer.stylize(content, iterations=steps + 1, on_iteration=lambda e: stamps.append(time.perf_counter()))
+    result = stylizer.stylize(content, iterations=steps + 1, reporter=Callbacks(iteration=lambda e: stamps.append(time.perf_counter())))
     gaps = [b - a for a, b in zip(stamps, stamps[1:])]
     return sorted(gaps)[len(gaps) // 2], result.loss
 
@@ -92,7 +93,7 @@ def main() -> None:
     single = Stylizer([style], config=single_cfg, runtime=RuntimeConfig(precision="bf16"))
     trace: list[tuple[float, float]] = []
     start = time.perf_counter()
-    single.stylize(content, on_iteration=lambda e: trace.append((time.perf_counter() - start, e.loss)))
+    single.stylize(content, reporter=Callbacks(iteration=lambda e: trace.append((time.perf_counter() - start, e.loss))))
     target = trace[-1][1]
     print("| scales | iterations budget | seconds to target | steps at full size |")
     print("|---|---|---|---|")
@@ -113,7 +114,7 @@ def main() -> None:
                     raise StopIteration
 
         try:
-            stylizer.stylize(content, on_iteration=watch)
+            stylizer.stylize(content, reporter=Callbacks(iteration=watch))
         except StopIteration:
             pass
         reached = f"{hits[0]:.1f}" if hits else "not reached"

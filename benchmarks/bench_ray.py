@@ -26,7 +26,7 @@ import numpy as np
 
 from framestyle.evaluate import warping_errors
 from framestyle.io.video import iter_frames, probe
-from framestyle.pipeline.cluster import plan_segments, seam_pairs
+from framestyle.pipeline.segments import plan_segments, seam_pairs
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSETS = ROOT.parent / "shared/assets"

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from framestyle.config import RuntimeConfig, StyleConfig, VideoConfig
 from framestyle.evaluate import warping_errors
+from framestyle.events import Callbacks
 from framestyle.io.video import iter_frames, probe
 from framestyle.pipeline import make_stylizer, stylize_sequence
 from framestyle.store import FrameStore
@@ -42,8 +43,8 @@ def run(clip: Path, mode: str, weight: float, args: argparse.Namespace) -> dict[
         start = time.perf_counter()
         stylize_sequence(
             iter_frames(info, size=size), total=info.frames, store=store, stylizer=stylizer, video=video,
-            on_frame=lambda e: times.append(e.seconds),
-        )  # fmt: skip
+            reporter=Callbacks(item_done=lambda e: times.append(e.seconds)),
+        )
         total = time.perf_counter() - start
         report = warping_errors((store.load(i) for i in range(info.frames)), iter_frames(info, size=size))
     later = times[1:] or [0.0]

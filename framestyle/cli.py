@@ -26,7 +26,6 @@ from .config import (
 )
 from .errors import ConfigError, FramestyleError
 from .pipeline import (
-    BatchEvent,
     default_folder_output,
     default_image_output,
     default_video_output,
@@ -40,10 +39,9 @@ from .pipeline import (
     stylize_image_file,
     stylize_video,
 )
-from .pipeline.cluster import (
-    RayConfig,
-    import_ray,
-)
+from .config import RayConfig
+from .pipeline import open_engine
+from .pipeline.ray_pool import import_ray
 
 Command = TypeVar("Command", bound=Callable[..., Any])
 
@@ -261,20 +259,18 @@ def image(
     if save_every and progress_dir is None:
         raise ConfigError("--save-every needs --progress-dir")
     out = output or default_image_output(content, styles)
-    with ui.IterationBar(quiet=quiet) as bar:
+    with ui.IterationBar(quiet=quiet) as bar, open_engine(styles, style_config, runtime) as engine:
         outcome = stylize_image_file(
             content,
-            styles,
             output=out,
-            config=style_config,
-            runtime=runtime,
+            engine=engine,
             overwrite=overwrite,
             animate=animate,
             animate_every=animate_every,
             animate_fps=animate_fps,
             save_every=save_every,
             progress_dir=progress_dir,
-            on_iteration=bar,
+            reporter=bar,
         )
     if not quiet:
         r = outcome.result
@@ -340,8 +336,8 @@ def video(
     if info.container_frames and info.container_frames != info.frames and frames is None and not start:
         if not quiet:
             ui.say(f"note: the container claims {info.container_frames} frames; {info.frames} decode")
-    stylizer = make_stylizer(styles, style_config, runtime) if dry_run or ray_config is None else None
     if dry_run:
+        stylizer = make_stylizer(styles, style_config, runtime)
         seconds = estimate_seconds(plan, stylizer, video_config)
         print(
             f"video: {info.path} ({info.width}x{info.height})\n"
@@ -356,12 +352,8 @@ def video(
             f"{stylizer.device.type}, {stylizer.autocast_dtype or 'fp32'})"
         )
         return
-    with ui.FrameBars(quiet=quiet, total=info.frames) as bars:
-        outcome = stylize_video(
-            plan, styles, config=style_config, video=video_config, runtime=runtime, stylizer=stylizer,
-            restart=restart, keep_frames=keep_frames, on_frame=bars.frame_done,
-            on_frame_start=bars.frame_started, on_iteration=bars, on_encode=bars.encoding, ray_config=ray_config,
-        )  # fmt: skip
+    with ui.FrameBars(quiet=quiet, total=info.frames) as bars, open_engine(styles, style_config, runtime, ray_config) as engine:
+        outcome = stylize_video(plan, engine=engine, video=video_config, restart=restart, keep_frames=keep_frames, reporter=bars)
     if not quiet:
         fresh = outcome.frames - outcome.resumed
         resumed = f" ({outcome.resumed} resumed from an earlier run)" if outcome.resumed else ""
@@ -453,13 +445,11 @@ def images(
             ui.say(f"skipping {folder / other}: not an image")
     total = len(plan.images)
     if sequence:
-        with ui.FrameBars(quiet=quiet, total=total) as bars:
+        with ui.FrameBars(quiet=quiet, total=total) as bars, open_engine(styles, style_config, runtime, ray_config) as engine:
             outcome = stylize_folder_sequence(
-                plan, styles, config=style_config, video=video_config, runtime=runtime, to_video=to_video,
+                plan, engine=engine, video=video_config, to_video=to_video,
                 fps=Fraction(fps).limit_denominator(1001), restart=restart, keep_frames=keep_frames,
-                overwrite=overwrite, on_frame=bars.frame_done, on_frame_start=bars.frame_started,
-                on_iteration=bars, on_finish=bars.encoding, ray_config=ray_config,
-            )  # fmt: skip
+                overwrite=overwrite, reporter=bars)
         if not quiet:
             w, h = outcome.size
             if outcome.resized:
@@ -468,18 +458,10 @@ def images(
             ui.say(f"wrote {outcome.frames} frames ({w}x{h}) to {outcome.output}{resumed}")
         return
 
-    with ui.FrameBars(quiet=quiet, total=total, label="images") as bars:
-
-        def on_item(event: BatchEvent) -> None:
-            if event.status == "failed":
-                ui.say(f"failed: {event.source}: {event.message}")
-            bars.item_done(event.index, event.seconds if event.status == "done" else None)
-
+    with ui.FrameBars(quiet=quiet, total=total, label="images") as bars, open_engine(styles, style_config, runtime, ray_config) as engine:
         summary = stylize_folder(
-            plan, styles, config=style_config, runtime=runtime, overwrite=overwrite, animate_dir=animate_dir,
-            animate_format=animate_format, animate_every=animate_every, on_item=on_item,
-            on_item_start=bars.frame_started, on_iteration=bars, ray_config=ray_config,
-        )  # fmt: skip
+            plan, engine=engine, overwrite=overwrite, animate_dir=animate_dir,
+            animate_format=animate_format, animate_every=animate_every, reporter=bars)
     if not quiet or summary.failed:
         ui.say(
             f"{plan.output_dir}: {summary.done} done, {summary.skipped} skipped (already done), "
@@ -489,8 +471,22 @@ def images(
         raise typer.Exit(1)
 
 
+def _flags(message: str) -> str:
+    import re
+
+    def flag(m: "re.Match[str]") -> str:
+        name, value = m.group(1).replace("_", "-"), m.group(2)
+        if value == "True":
+            return f"--{name}"
+        if value == "False":
+            return f"--no-{name}"
+        return f"--{name} {value}" if value else f"--{name}"
+
+    return re.sub(r"`([a-z_]+)(?:=([^`]*))?`", flag, message)
+
+
 def _error(message: str) -> None:
-    print(f"framestyle: error: {message}", file=sys.stderr)
+    print(f"framestyle: error: {_flags(message)}", file=sys.stderr)
 
 
 def _stop_on_terminate(signum: int, frame: object) -> None:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Literal, Protocol, Union
+from collections.abc import Callable
+from typing import Literal, Protocol, Union
 
 import torch
 
@@ -32,9 +33,6 @@ class IterationEvent:
     losses: dict[str, float]
     elapsed: float  # seconds since this stylization started
     image: torch.Tensor
-
-
-IterationCallback = Callable[[IterationEvent], None]  # transitional: pipeline still takes callbacks
 
 
 @dataclass(frozen=True)
@@ -91,6 +89,63 @@ class Silent(Reporter):
 SILENT: Reporter = Silent()
 
 
+class Callbacks(Reporter):
+    """A Reporter from plain functions, for scripts and notebooks:
+    ``Callbacks(iteration=lambda e: print(e.loss))``."""
+
+    def __init__(
+        self,
+        *,
+        iteration: Callable[[IterationEvent], object] | None = None,
+        item_started: Callable[[int], object] | None = None,
+        item_done: Callable[[ItemEvent], object] | None = None,
+        finishing: Callable[[], object] | None = None,
+    ) -> None:
+        self._iteration = iteration
+        self._item_started = item_started
+        self._item_done = item_done
+        self._finishing = finishing
+
+    def iteration(self, event: IterationEvent) -> None:
+        if self._iteration is not None:
+            self._iteration(event)
+
+    def item_started(self, index: int) -> None:
+        if self._item_started is not None:
+            self._item_started(index)
+
+    def item_done(self, event: ItemEvent) -> None:
+        if self._item_done is not None:
+            self._item_done(event)
+
+    def finishing(self) -> None:
+        if self._finishing is not None:
+            self._finishing()
+
+
+class Tee(Reporter):
+    """Hands every event to each of several reporters, in order."""
+
+    def __init__(self, *reporters: Reporter) -> None:
+        self.reporters = reporters
+
+    def iteration(self, event: IterationEvent) -> None:
+        for r in self.reporters:
+            r.iteration(event)
+
+    def item_started(self, index: int) -> None:
+        for r in self.reporters:
+            r.item_started(index)
+
+    def item_done(self, event: ItemEvent) -> None:
+        for r in self.reporters:
+            r.item_done(event)
+
+    def finishing(self) -> None:
+        for r in self.reporters:
+            r.finishing()
+
+
 class RecordingReporter(Reporter):
     """Keeps every event, in order: for tests and for callers that summarise afterwards."""
 
@@ -117,10 +172,12 @@ __all__ = [
     "SILENT",
     "BatchEvent",
     "BatchStatus",
+    "Callbacks",
     "FrameEvent",
     "ItemEvent",
     "IterationEvent",
     "RecordingReporter",
     "Reporter",
     "Silent",
+    "Tee",
 ]

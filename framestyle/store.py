@@ -27,7 +27,7 @@ class FrameStore:
         self.folder = Path(folder)
 
     @classmethod
-    def open(cls, folder: Path, settings: dict[str, Any], *, restart: bool = False) -> "FrameStore":
+    def open(cls, folder: Path, settings: dict[str, Any], *, restart: bool = False) -> FrameStore:
         """Open (or create) the work folder for ``settings``.
 
         Raises OutputError if it holds frames made with other settings, unless ``restart``.
@@ -41,22 +41,17 @@ class FrameStore:
             if not manifest_path.exists():
                 if any(store.folder.iterdir()):
                     raise OutputError(f"{store.folder} exists and is not a framestyle work folder; move it away")
-            else:
-                try:
-                    found = json.loads(manifest_path.read_text())
-                except (OSError, ValueError):
-                    found = {}
-                if found != wanted:
-                    if not restart:
-                        changed = _changed_keys(found.get("settings", {}), settings)
-                        raise OutputError(
-                            f"work folder {store.folder} holds frames made with other settings "
-                            f"({', '.join(changed) or 'unknown'}); pass --restart to start over"
-                        )
-                    store.clear()
+            elif read_manifest(manifest_path) != wanted:
+                if not restart:
+                    found = read_manifest(manifest_path) or {}
+                    raise OutputError(
+                        f"work folder {store.folder} holds frames made with other settings "
+                        f"({changed_settings(found.get('settings'), settings)}); pass `restart=True` to start over"
+                    )
+                store.clear()
         ensure_dir(store.folder)
         if not manifest_path.exists():
-            write_bytes_atomic(manifest_path, json.dumps(wanted, indent=1, sort_keys=True).encode())
+            write_manifest(manifest_path, wanted)
         return store
 
     def frame_path(self, index: int) -> Path:
@@ -69,7 +64,7 @@ class FrameStore:
             count += 1
         return count
 
-    def segment(self, number: int) -> "FrameStore":
+    def segment(self, number: int) -> FrameStore:
         """The sub-store one Ray worker's segment fills (frames keep their clip-wide numbers)."""
         return FrameStore(self.folder / f"segment_{number:04d}")
 
@@ -91,6 +86,21 @@ class FrameStore:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def _changed_keys(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+def read_manifest(path: Path) -> dict[str, Any] | None:
+    """A manifest's contents; None when it is missing or damaged (so it matches nothing)."""
+    try:
+        found = json.loads(Path(path).read_text())
+    except (OSError, ValueError):
+        return None
+    return found if isinstance(found, dict) else None
+
+
+def write_manifest(path: Path, contents: dict[str, Any]) -> None:
+    write_bytes_atomic(path, json.dumps(contents, indent=1, sort_keys=True).encode())
+
+
+def changed_settings(old: Any, new: dict[str, Any]) -> str:
+    """The names of the settings that differ, for a message ("unknown" if none can be told)."""
+    old = old if isinstance(old, dict) else {}
     keys = sorted(set(old) | set(new))
-    return [k for k in keys if old.get(k) != new.get(k)]
+    return ", ".join(k for k in keys if old.get(k) != new.get(k)) or "unknown"

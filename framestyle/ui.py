@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from types import TracebackType
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 from rich.console import Console
 from rich.progress import (
@@ -16,10 +16,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from .events import IterationEvent
-
-if TYPE_CHECKING:
-    from .pipeline import FrameEvent
+from .events import BatchEvent, IterationEvent, ItemEvent, Reporter
 
 stderr = Console(stderr=True, highlight=False)
 
@@ -78,7 +75,7 @@ class _Display:
         self.progress.__exit__(exc_type, exc, tb)
 
 
-class IterationBar(_Display):
+class IterationBar(_Display, Reporter):
     """A rich bar over one image's optimizer steps: step, loss, elapsed, ETA."""
 
     def __init__(self, *, quiet: bool, description: str = "stylizing") -> None:
@@ -87,7 +84,7 @@ class IterationBar(_Display):
         self.progress = _progress(quiet=quiet)
         self.task: TaskID | None = None
 
-    def __call__(self, event: IterationEvent) -> None:
+    def iteration(self, event: IterationEvent) -> None:
         if self.task is None:
             self.task = self.progress.add_task(self.description, total=event.total, detail="")
         scale = f"scale {event.scale + 1}/{event.scales} " if event.scales > 1 else ""
@@ -95,7 +92,7 @@ class IterationBar(_Display):
         self.progress.update(self.task, completed=event.iteration, total=event.total, detail=detail)
 
 
-class FrameBars(_Display):
+class FrameBars(_Display, Reporter):
     """Two bars for sequences: frames overall (s/frame, ETA) and the current frame's steps."""
 
     def __init__(self, *, quiet: bool, total: int, label: str = "frames") -> None:
@@ -106,14 +103,16 @@ class FrameBars(_Display):
         self.stylized_seconds: list[float] = []
         self.completed = 0  # items finish out of order with parallel workers
 
-    def frame_started(self, index: int) -> None:
+    def item_started(self, index: int) -> None:
         self.progress.reset(self.steps, total=1, description=f"frame {index + 1}", detail="", visible=True)
 
-    def frame_done(self, event: "FrameEvent") -> None:
-        self.item_done(event.index, None if event.resumed else event.seconds)
-
-    def item_done(self, index: int, seconds: float | None) -> None:
-        """Item ``index`` finished; ``seconds`` is None when nothing was computed for it."""
+    def item_done(self, event: ItemEvent) -> None:
+        if isinstance(event, BatchEvent):
+            if event.status == "failed":
+                say(f"failed: {event.source}: {event.message}")
+            seconds = event.seconds if event.status == "done" else None
+        else:
+            seconds = None if event.resumed else event.seconds
         if seconds is not None:
             self.stylized_seconds.append(seconds)
         self.completed += 1
@@ -121,11 +120,11 @@ class FrameBars(_Display):
         detail = f"{sum(recent) / len(recent):.1f}s/item" if recent else "resuming"
         self.progress.update(self.frames, completed=self.completed, detail=detail)
 
-    def encoding(self) -> None:
+    def finishing(self) -> None:
         self.progress.update(self.steps, visible=False)
         self.progress.update(self.frames, detail="encoding")
 
-    def __call__(self, event: IterationEvent) -> None:
+    def iteration(self, event: IterationEvent) -> None:
         self.progress.update(
             self.steps, completed=event.iteration, total=event.total, detail=f"loss {event.loss:.4g}"
         )

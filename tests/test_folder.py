@@ -143,14 +143,14 @@ def test_preserve_color_matches_each_picture_to_itself(cat):
     """A batch's picture must not depend on what the stylizer painted before it (resume,
     order, Ray workers): with preserve_color each picture is its own luminance reference."""
     from framestyle.pipeline import load_content, make_stylizer
-    from framestyle.pipeline.image import paint_picture
+    from framestyle.pipeline import PictureTask, paint_picture
 
     config = StyleConfig(size=64, iterations=6, tolerance=0, preserve_color=True)
     runtime = RuntimeConfig(device="cpu", precision="fp32", threads=1)
     bright = load_content(cat, 64)
     dark = (bright // 4).astype(bright.dtype)
-    alone = paint_picture(make_stylizer([STARRY], config, runtime), dark).picture
+    alone = paint_picture(make_stylizer([STARRY], config, runtime), PictureTask(0, dark)).picture
     shared = make_stylizer([STARRY], config, runtime)
-    paint_picture(shared, bright)
-    after_bright = paint_picture(shared, dark).picture
+    paint_picture(shared, PictureTask(0, bright))
+    after_bright = paint_picture(shared, PictureTask(1, dark)).picture
     assert np.abs(alone.astype(int) - after_bright.astype(int)).max() <= 1

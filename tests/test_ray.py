@@ -19,14 +19,10 @@ from conftest import ROOT, as_in_a_terminal, assert_one_line_error, make_clip, r
 from framestyle.config import RuntimeConfig, StyleConfig, VideoConfig
 from framestyle.evaluate import warping_errors
 from framestyle.io.video import iter_frames, probe
-from framestyle.pipeline import work_folder_for
-from framestyle.pipeline.cluster import (
-    RayConfig,
-    RayEngine,
-    plan_segments,
-    run_sequence_ray,
-    seam_pairs,
-)
+from framestyle.config import RayConfig
+from framestyle.events import FrameEvent, Reporter
+from framestyle.pipeline import open_engine, run_sequence, work_folder_for
+from framestyle.pipeline.segments import plan_segments, seam_pairs
 from framestyle.store import FrameStore
 
 
@@ -131,21 +127,22 @@ def test_a_lost_worker_loses_no_finished_frame(ray_installed, tmp_path, clip, st
     info = probe(clip, max_frames=8)
     on_disk_at_kill: dict[Path, bytes] = {}
     work = tmp_path / "work"
-    with RayEngine(RayConfig(workers=2, segment=4, overlap=1), [starry], style, RuntimeConfig()) as engine:
+    with open_engine([starry], style, RuntimeConfig(), RayConfig(workers=2, segment=4, overlap=1)) as engine:
         import ray
 
-        def kill_workers_once(event):
-            if on_disk_at_kill:
-                return
-            # Some frames are finished; now every worker dies with frames in flight.
-            on_disk_at_kill.update({p: p.read_bytes() for p in work.rglob("frame_*.png")})
-            for worker in engine.workers:
-                ray.kill(worker, no_restart=False)
+        class KillWorkersOnce(Reporter):
+            def item_done(self, event: FrameEvent) -> None:
+                if on_disk_at_kill:
+                    return
+                # Some frames are finished; now every worker dies with frames in flight.
+                on_disk_at_kill.update({p: p.read_bytes() for p in work.rglob("frame_*.png")})
+                for worker in engine.workers:
+                    ray.kill(worker, no_restart=False)
 
-        run_sequence_ray(
+        run_sequence(
             iter_frames(info, size=(48, 36)), total=8, work_folder=work, settings={"clip": "bear"}, engine=engine,
-            video=video, finish=lambda store: None, keep_frames=True, on_frame=kill_workers_once,
-        )  # fmt: skip
+            video=video, finish=lambda store: None, keep_frames=True, reporter=KillWorkersOnce(),
+        )
     assert FrameStore(work).finished() == 8
     assert on_disk_at_kill
     for path, data in on_disk_at_kill.items():

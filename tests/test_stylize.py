@@ -4,6 +4,7 @@ import torch
 
 from framestyle import color
 from framestyle.config import RuntimeConfig, StyleConfig
+from framestyle.events import RecordingReporter
 from framestyle.io.images import read_image
 from framestyle.pipeline import load_content
 from framestyle.stylize import Stylizer, TemporalTarget
@@ -22,9 +23,9 @@ def pair(cat, starry):
 def _run(pair, runtime=FP32, iterations=20, **overrides):
     content, style = pair
     config = StyleConfig(size=64, iterations=iterations, tolerance=0, **overrides)
-    events = []
-    result = Stylizer([style], config=config, runtime=runtime).stylize(content, on_iteration=events.append)
-    return result, events
+    recorder = RecordingReporter()
+    result = Stylizer([style], config=config, runtime=runtime).stylize(content, reporter=recorder)
+    return result, recorder.iterations
 
 
 def test_style_loss_falls_by_a_large_factor(pair):
@@ -66,9 +67,9 @@ def test_early_stop_ends_before_the_budget(pair):
 def test_scales_run_coarse_to_fine(pair, cat):
     content = to_tensor(load_content(cat, 96))
     config = StyleConfig(size=96, iterations=14, tolerance=0, scales=2)
-    events = []
-    result = Stylizer([pair[1]], config=config, runtime=FP32).stylize(content, on_iteration=events.append)
-    sizes = [(e.width, e.height) for e in events]
+    recorder = RecordingReporter()
+    result = Stylizer([pair[1]], config=config, runtime=FP32).stylize(content, reporter=recorder)
+    sizes = [(e.width, e.height) for e in recorder.iterations]
     assert sizes[0] == (48, 32) and sizes[-1] == (96, 64)
     assert sizes.count((48, 32)) > sizes.count((96, 64))  # most steps at the small size
     assert result.image.shape[-2:] == (64, 96)
@@ -79,8 +80,8 @@ def test_style_blend_weights_pick_the_style(pair, starry):
     flat = torch.full_like(style, 0.5)
     only_first = Stylizer([style, flat], config=StyleConfig(size=64, style_blend=(1.0, 0.0)), runtime=FP32)
     plain = Stylizer([style], config=StyleConfig(size=64), runtime=FP32)
-    a = only_first.style_losses((96, 64))["relu1_1"].target
-    b = plain.style_losses((96, 64))["relu1_1"].target
+    a = only_first.targets.losses((96, 64))["relu1_1"].target
+    b = plain.targets.losses((96, 64))["relu1_1"].target
     assert torch.allclose(a, b)
 
 
@@ -112,6 +113,6 @@ def test_style_targets_are_computed_once_per_size(pair):
     content, style = pair
     stylizer = Stylizer([style], config=StyleConfig(size=64, iterations=2), runtime=FP32)
     stylizer.stylize(content)
-    cached = stylizer.style_losses((content.shape[-1], content.shape[-2]))
+    cached = stylizer.targets.losses((content.shape[-1], content.shape[-2]))
     stylizer.stylize(content)
-    assert stylizer.style_losses((content.shape[-1], content.shape[-2])) is cached
+    assert stylizer.targets.losses((content.shape[-1], content.shape[-2])) is cached

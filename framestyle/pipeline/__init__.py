@@ -1,20 +1,26 @@
-"""Orchestration: files in, stylizer, files out. Reports through callbacks; never prints.
+"""Orchestration: files in, an engine paints, files out. Reports through a Reporter;
+never prints.
 
-Frame sources (a video file, a folder of images) feed one sequence loop
-(``sequence.run_sequence``); sinks encode a video or export a folder.
+Frame sources (a video file, a folder of images) feed one sequence runner
+(``sequence.run_sequence``); sinks encode a video or export a folder. Engines
+(``engine.open_engine``) decide where the painting happens.
 """
 
+from .batch import BatchSummary
 from .common import default_image_output, load_content, load_styles, make_stylizer
+from .engine import Engine, open_engine
 from .folder import (
-    BatchEvent,
-    BatchSummary,
+    FolderPlan,
+    SequenceOutcome,
     default_folder_output,
     plan_folder,
     stylize_folder,
     stylize_folder_sequence,
 )
 from .image import ImageOutcome, stylize_image_file
-from .sequence import FrameEvent, run_sequence, stylize_sequence, work_folder_for
+from .local import LocalEngine, stylize_sequence
+from .paint import PaintedPicture, PaintSettings, PictureTask, paint_frame, paint_picture
+from .sequence import run_sequence, work_folder_for
 from .video import (
     VideoOutcome,
     VideoPlan,
@@ -26,10 +32,15 @@ from .video import (
 )
 
 __all__ = [
-    "BatchEvent",
     "BatchSummary",
-    "FrameEvent",
+    "Engine",
+    "FolderPlan",
     "ImageOutcome",
+    "LocalEngine",
+    "PaintSettings",
+    "PaintedPicture",
+    "PictureTask",
+    "SequenceOutcome",
     "VideoOutcome",
     "VideoPlan",
     "default_folder_output",
@@ -40,6 +51,9 @@ __all__ = [
     "load_content",
     "load_styles",
     "make_stylizer",
+    "open_engine",
+    "paint_frame",
+    "paint_picture",
     "plan_folder",
     "plan_video",
     "run_sequence",

@@ -1,4 +1,4 @@
-"""What every command builds once: style images, the stylizer, progress capture."""
+"""What the driver builds once per run: style images, content pictures, manifest settings."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ from typing import Any
 import numpy as np
 import torch
 
+from ..backend import Backend
 from ..config import RuntimeConfig, StyleConfig
-from ..events import IterationCallback, IterationEvent
-from ..io.files import ensure_dir
-from ..io.images import read_image, resize_rgb, write_image
-from ..stylize import Backend, Stylizer
-from ..tensors import fit_long_side, to_rgb_uint8, to_tensor
+from ..errors import ConfigError
+from ..io.images import read_image, resize_rgb
+from ..stylize import Stylizer
+from ..tensors import fit_long_side, to_tensor
 
 # Style pictures are shrunk right after decoding: a poster-sized scan must not cost
 # gigabytes when the run needs only a few hundred pixels of it.
@@ -40,9 +40,11 @@ def load_content(path: Path, size: int, *, what: str = "content image") -> np.nd
     return resize_rgb(rgb, fit_long_side(w, h, size))
 
 
-def make_stylizer(style_paths: Sequence[Path], config: StyleConfig, runtime: RuntimeConfig) -> Stylizer:
+def make_stylizer(
+    style_paths: Sequence[Path], config: StyleConfig, runtime: RuntimeConfig, backend: Backend | None = None
+) -> Stylizer:
     """Everything built once per run: the network and the style images."""
-    return Stylizer(load_styles(style_paths, config), config=config, runtime=runtime)
+    return Stylizer(load_styles(style_paths, config), config=config, runtime=runtime, backend=backend)
 
 
 def init_image(config: StyleConfig, size: tuple[int, int]) -> torch.Tensor | None:
@@ -52,46 +54,11 @@ def init_image(config: StyleConfig, size: tuple[int, int]) -> torch.Tensor | Non
     return to_tensor(resize_rgb(read_image(Path(config.init), what="init image"), size))
 
 
-class ProgressRecorder:
-    """Keeps every K-th iterate (for an animation) and/or saves it as a numbered PNG."""
-
-    def __init__(
-        self,
-        *,
-        animate_every: int = 0,
-        save_every: int = 0,
-        progress_dir: Path | None = None,
-        output_size: tuple[int, int],
-    ) -> None:
-        self.animate_every = animate_every
-        self.save_every = save_every
-        self.progress_dir = progress_dir
-        self.output_size = output_size
-        self.frames: list[np.ndarray] = []
-        if save_every and progress_dir is not None:
-            ensure_dir(progress_dir)
-
-    def __call__(self, event: IterationEvent) -> None:
-        keep = self.animate_every and event.iteration % self.animate_every == 0
-        save = self.save_every and self.progress_dir is not None and event.iteration % self.save_every == 0
-        if not (keep or save):
-            return
-        # Earlier scales are smaller; frames are shown at the output size.
-        frame = resize_rgb(to_rgb_uint8(event.image), self.output_size)
-        if keep:
-            self.frames.append(frame)
-        if save:
-            write_image(self.progress_dir / f"iter_{event.iteration:05d}.png", frame)
-
-
-def chain(*callbacks: IterationCallback | None) -> IterationCallback:
-    active = [c for c in callbacks if c is not None]
-
-    def call(event: IterationEvent) -> None:
-        for c in active:
-            c(event)
-
-    return call
+def require_sequence_init(config: StyleConfig) -> None:
+    """Frames after the first start from the previous frame, so a start image file would
+    only ever paint the first: sequences accept 'content' or 'noise'."""
+    if config.init not in ("content", "noise"):
+        raise ConfigError("`init` for videos and frame sequences must be 'content' or 'noise', not an image file")
 
 
 def file_identity(path: Path) -> dict[str, Any]:
@@ -111,7 +78,7 @@ def style_settings(
     settings: dict[str, Any] = {k: list(v) if isinstance(v, tuple) else v for k, v in vars(style).items()}
     settings.update(
         precision=backend.precision,
-        weights=digest(runtime.weights) if runtime.weights else "packaged",
+        weights=digest(Path(runtime.weights)) if runtime.weights else "packaged",
         styles=[digest(p) for p in style_paths],
     )
     return settings

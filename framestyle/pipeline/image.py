@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-import torch
-
-from ..config import RuntimeConfig, StyleConfig
-from ..events import IterationCallback
+from ..errors import ConfigError, FramestyleError
+from ..events import SILENT, Reporter, Tee
 from ..io.ffmpeg import write_animation
 from ..io.files import atomic_path, check_output, ensure_dir, require_file
 from ..io.images import write_image
-from ..stylize import Stylizer, StylizeResult
-from ..tensors import to_rgb_uint8, to_tensor
-from .common import ProgressRecorder, chain, init_image, load_content, make_stylizer
+from ..stylize import StylizeResult
+from .common import init_image, load_content
+from .engine import Engine
+from .paint import IterateSaver, PaintedPicture, PictureTask
 
 
 @dataclass(frozen=True)
@@ -25,37 +22,6 @@ class ImageOutcome:
     size: tuple[int, int]
     result: StylizeResult
     animation: Path | None
-
-
-@dataclass(frozen=True)
-class PaintedPicture:
-    picture: np.ndarray  # rgb_uint8
-    frames: list[np.ndarray]  # progress frames for an animation (may be empty)
-    result: StylizeResult
-
-
-def paint_picture(
-    stylizer: Stylizer,
-    content: np.ndarray,
-    *,
-    init: torch.Tensor | None = None,
-    animate_every: int = 0,
-    save_every: int = 0,
-    progress_dir: Path | None = None,
-    on_iteration: IterationCallback | None = None,
-) -> PaintedPicture:
-    """Stylize one picture in memory, keeping every ``animate_every``-th step."""
-    size = (content.shape[1], content.shape[0])
-    recorder = ProgressRecorder(
-        animate_every=animate_every, save_every=save_every, progress_dir=progress_dir, output_size=size
-    )
-    result = stylizer.stylize(to_tensor(content), init=init, on_iteration=chain(recorder, on_iteration))
-    picture = to_rgb_uint8(result.image)
-    frames = recorder.frames
-    if animate_every and (not frames or not np.array_equal(frames[-1], picture)):
-        frames = [*frames, picture]
-    # The result tensor stays behind: it may live on a GPU, and callers only need pixels.
-    return PaintedPicture(picture, frames, replace(result, image=result.image.detach().cpu()))
 
 
 def write_picture(output: Path, painted: PaintedPicture, *, animate: Path | None = None, animate_fps: float = 12.0) -> None:
@@ -68,23 +34,26 @@ def write_picture(output: Path, painted: PaintedPicture, *, animate: Path | None
 
 def stylize_image_file(
     content_path: Path,
-    style_paths: Sequence[Path],
     *,
     output: Path,
-    config: StyleConfig,
-    runtime: RuntimeConfig = RuntimeConfig(),
-    stylizer: Stylizer | None = None,
+    engine: Engine,
     overwrite: bool = False,
     animate: Path | None = None,
     animate_every: int = 5,
     animate_fps: float = 12.0,
     save_every: int = 0,
     progress_dir: Path | None = None,
-    on_iteration: IterationCallback | None = None,
-    on_start: Callable[[tuple[int, int]], None] | None = None,
+    reporter: Reporter = SILENT,
 ) -> ImageOutcome:
-    """Stylize one picture file and write the result (and its progress animation)."""
-    inputs = [Path(content_path), *map(Path, style_paths)]
+    """Stylize one picture file and write the result (and its progress animation).
+
+    ``save_every`` writes every K-th step as a PNG into ``progress_dir`` (from the steps
+    this process sees: an engine that paints elsewhere reports none)."""
+    if save_every and progress_dir is None:
+        raise ConfigError("`save_every` needs a `progress_dir` to write the steps into")
+    style_paths = engine.settings.style_paths
+    config = engine.settings.style
+    inputs = [Path(content_path), *style_paths]
     require_file(content_path, "content image")
     for style in style_paths:
         require_file(style, "style image")
@@ -95,15 +64,11 @@ def stylize_image_file(
 
     content = load_content(content_path, config.size)
     size = (content.shape[1], content.shape[0])
-    init = init_image(config, size)
-    if stylizer is None:
-        stylizer = make_stylizer(style_paths, config, runtime)
-    if on_start is not None:
-        on_start(size)
-    painted = paint_picture(
-        stylizer, content, init=init, animate_every=animate_every if animate is not None else 0,
-        save_every=save_every, progress_dir=progress_dir, on_iteration=on_iteration,
-    )  # fmt: skip
+    task = PictureTask(0, content, init_image(config, size), animate_every=animate_every if animate else 0)
+    if save_every and progress_dir is not None:
+        reporter = Tee(IterateSaver(save_every, progress_dir, size), reporter)
+    [(_, painted)] = engine.paint_pictures([task], reporter)
+    if isinstance(painted, FramestyleError):
+        raise painted
     write_picture(output, painted, animate=animate, animate_fps=animate_fps)
-    result = painted.result
-    return ImageOutcome(output=Path(output), size=size, result=result, animation=animate)
+    return ImageOutcome(output=Path(output), size=size, result=painted.result, animation=animate)

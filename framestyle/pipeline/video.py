@@ -4,30 +4,24 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..config import RuntimeConfig, StyleConfig, VideoConfig
+from ..config import StyleConfig, VideoConfig
 from ..errors import ConfigError, DecodeError
 from ..evaluate import WarpingReport, warping_errors
-from ..events import IterationCallback
+from ..events import SILENT, IterationEvent, Reporter
 from ..flow import warp_previous
 from ..io.files import check_output, require_file
 from ..io.video import VideoInfo, iter_frames, output_args, probe
-from ..stylize import Backend, Stylizer
+from ..stylize import Stylizer
 from ..tensors import check_vgg_size, fit_long_side, to_tensor
-from .common import default_image_output, file_identity, make_stylizer
-from .sequence import (
-    FinishStore,
-    FrameCallback,
-    encode_store,
-    frame_iterations,
-    run_sequence,
-    sequence_settings,
-    work_folder_for,
-)
+from .common import default_image_output, file_identity, require_sequence_init
+from .engine import Engine
+from .paint import frame_iterations
+from .sequence import FinishStore, encode_store, run_sequence, sequence_settings, work_folder_for
 
 
 def default_video_output(video: Path, styles: Sequence[Path]) -> Path:
@@ -61,6 +55,7 @@ def plan_video(
         raise ConfigError(f"start must be zero or more seconds (got {start_seconds:g})")
     if max_frames is not None and max_frames < 1:
         raise ConfigError(f"frames must be at least 1 (got {max_frames})")
+    require_sequence_init(config)
     require_file(video_path, "video")
     for style in style_paths:
         require_file(style, "style image")
@@ -69,54 +64,45 @@ def plan_video(
     check_output(output, [Path(video_path), *map(Path, style_paths)], overwrite=overwrite)
     info = probe(video_path, start_seconds=start_seconds, max_frames=max_frames)
     size = fit_long_side(info.width, info.height, config.size, even=True)
-    check_vgg_size(*size, what=f"video at --size {config.size}")
-    return VideoPlan(
-        info=info,
-        size=size,
-        output=output,
-        work_folder=work_folder_for(output),
-        audio=video.audio and info.has_audio,
-    )
+    check_vgg_size(*size, what=f"video at `size={config.size}`")
+    return VideoPlan(info=info, size=size, output=output, work_folder=work_folder_for(output), audio=video.audio and info.has_audio)
+
+
+class _StepClock(Reporter):
+    def __init__(self) -> None:
+        self.stamps: list[float] = []
+
+    def iteration(self, event: IterationEvent) -> None:
+        self.stamps.append(time.perf_counter())
 
 
 def estimate_seconds(plan: VideoPlan, stylizer: Stylizer, video: VideoConfig, *, probe_steps: int = 4) -> float:
     """Time the whole run would take here, from a few real steps on the first frame."""
     first = next(iter_frames(plan.info, size=plan.size))
-    stamps: list[float] = []
-    stylizer.stylize(to_tensor(first), iterations=probe_steps + 1, on_iteration=lambda e: stamps.append(time.perf_counter()))
-    step = (stamps[-1] - stamps[0]) / max(1, len(stamps) - 1)
+    clock = _StepClock()
+    stylizer.stylize(to_tensor(first), iterations=probe_steps + 1, reporter=clock)
+    step = (clock.stamps[-1] - clock.stamps[0]) / max(1, len(clock.stamps) - 1)
     flow_start = time.perf_counter()
     if video.temporal == "flow":
         warp_previous(first, first, first)
     flow = time.perf_counter() - flow_start
-    steps = sum(frame_iterations(i, video, stylizer.config) for i in range(plan.info.frames))
+    steps = sum(frame_iterations(i == 0, video, stylizer.config) for i in range(plan.info.frames))
     return steps * step + (plan.info.frames - 1) * flow
 
 
-def video_settings(
-    plan: VideoPlan,
-    style_paths: Sequence[Path],
-    *,
-    config: StyleConfig,
-    video: VideoConfig,
-    backend: Backend,
-    runtime: RuntimeConfig,
-) -> dict[str, Any]:
+def video_settings(plan: VideoPlan, engine: Engine, video: VideoConfig) -> dict[str, Any]:
     """The work folder's manifest settings for this clip."""
     source = {**file_identity(plan.info.path), "start_frame": plan.info.start_frame}
-    return sequence_settings(
-        style=config, video=video, backend=backend, runtime=runtime, style_paths=style_paths,
-        source=source, size=plan.size, frames=plan.info.frames,
-    )  # fmt: skip
+    return sequence_settings(engine, video, source=source, size=plan.size, frames=plan.info.frames)
 
 
 def video_sink(plan: VideoPlan, video: VideoConfig) -> FinishStore:
     """Encode the finished frames into the planned output, audio carried over."""
     info = plan.info
+    audio = info if plan.audio else None
     return encode_store(
-        plan.output, total=info.frames, size=plan.size, fps=info.fps,
-        audio_from=info if plan.audio else None, codec=video.codec, crf=video.crf,
-    )  # fmt: skip
+        plan.output, total=info.frames, size=plan.size, fps=info.fps, audio_from=audio, codec=video.codec, crf=video.crf
+    )
 
 
 @dataclass(frozen=True)
@@ -131,57 +117,30 @@ class VideoOutcome:
 
 def stylize_video(
     plan: VideoPlan,
-    style_paths: Sequence[Path],
     *,
-    config: StyleConfig,
+    engine: Engine,
     video: VideoConfig,
-    runtime: RuntimeConfig = RuntimeConfig(),
-    stylizer: Stylizer | None = None,
     restart: bool = False,
     keep_frames: bool = False,
-    on_frame: FrameCallback | None = None,
-    on_frame_start: Callable[[int], None] | None = None,
-    on_iteration: IterationCallback | None = None,
-    on_encode: Callable[[], None] | None = None,
-    ray_config: Any = None,
+    reporter: Reporter = SILENT,
 ) -> VideoOutcome:
-    """Stylize a clip into its work folder, then encode the finished frames.
-
-    ``ray_config`` (a cluster.RayConfig): paint segments on Ray workers instead of here."""
-    if ray_config is not None:
-        from .cluster import stylize_video_ray
-
-        return stylize_video_ray(
-            plan, style_paths, config=config, video=video, runtime=runtime, ray_config=ray_config,
-            restart=restart, keep_frames=keep_frames, on_frame=on_frame, on_encode=on_encode,
-        )  # fmt: skip
+    """Stylize a clip into its work folder, then encode the finished frames."""
     start = time.perf_counter()
-    if stylizer is None:
-        stylizer = make_stylizer(style_paths, config, runtime)
     info = plan.info
     resumed = run_sequence(
         iter_frames(info, size=plan.size),
         total=info.frames,
         work_folder=plan.work_folder,
-        settings=video_settings(plan, style_paths, config=config, video=video, backend=stylizer.backend, runtime=runtime),
-        stylizer=stylizer,
+        settings=video_settings(plan, engine, video),
+        engine=engine,
         video=video,
         finish=video_sink(plan, video),
         restart=restart,
         keep_frames=keep_frames,
-        on_frame=on_frame,
-        on_frame_start=on_frame_start,
-        on_iteration=on_iteration,
-        on_finish=on_encode,
+        reporter=reporter,
     )
-    return VideoOutcome(
-        output=plan.output,
-        frames=info.frames,
-        resumed=resumed,
-        seconds=time.perf_counter() - start,
-        size=plan.size,
-        audio=plan.audio,
-    )
+    seconds = time.perf_counter() - start
+    return VideoOutcome(plan.output, info.frames, resumed, seconds, plan.size, plan.audio)
 
 
 def evaluate_videos(stylized: Path, original: Path) -> tuple[WarpingReport, VideoInfo, VideoInfo]:

@@ -1,0 +1,98 @@
+"""The local engine: one Stylizer in this process paints every picture and frame in turn."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import numpy as np
+
+from ..backend import Backend, resolve_backend
+from ..config import VideoConfig
+from ..errors import FramestyleError
+from ..events import SILENT, FrameEvent, Reporter
+from ..store import FrameStore
+from ..stylize import Stylizer
+from ..tensors import to_tensor
+from .common import load_styles
+from .paint import PaintedPicture, PaintSettings, PictureTask, paint_frame, paint_picture
+
+
+class LocalEngine:
+    """Paints in this process. Opening it resolves the backend and loads the network."""
+
+    def __init__(self, settings: PaintSettings, *, backend: Backend | None = None) -> None:
+        self.settings = settings
+        self.backend = backend or resolve_backend(settings.runtime)
+        styles = load_styles(settings.style_paths, settings.style)
+        self.stylizer = Stylizer(styles, config=settings.style, runtime=settings.runtime, backend=self.backend)
+
+    def __enter__(self) -> LocalEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Nothing to release: the network is freed with the engine."""
+
+    def paint_pictures(
+        self, tasks: Iterable[PictureTask], reporter: Reporter = SILENT
+    ) -> Iterator[tuple[PictureTask, PaintedPicture | FramestyleError]]:
+        for task in tasks:
+            reporter.item_started(task.index)
+            try:
+                painted: PaintedPicture | FramestyleError = paint_picture(self.stylizer, task, reporter)
+            except FramestyleError as err:
+                painted = err
+            yield task, painted
+
+    def sequence_manifest(self, total: int, video: VideoConfig) -> dict[str, Any]:
+        """Nothing beyond the settings: frames painted here do not depend on how the work was cut."""
+        return {}
+
+    def paint_sequence(
+        self, frames: Iterable[np.ndarray], *, total: int, store: FrameStore, video: VideoConfig, reporter: Reporter
+    ) -> None:
+        stylize_sequence(frames, total=total, store=store, stylizer=self.stylizer, video=video, reporter=reporter)
+
+
+def stylize_sequence(
+    frames: Iterable[np.ndarray],
+    *,
+    total: int,
+    store: FrameStore,
+    stylizer: Stylizer,
+    video: VideoConfig,
+    reporter: Reporter = SILENT,
+) -> None:
+    """Stylize content frames in order into ``store``, continuing after finished frames.
+
+    Each frame starts from the previous one *as stored* (the PNG, not the float image
+    in memory), so an interrupted and resumed run makes exactly the frames an
+    uninterrupted one makes.
+    """
+    done = store.finished(limit=total)
+    previous_content: np.ndarray | None = None
+    previous_output: np.ndarray | None = None
+    for index, content in enumerate(frames):
+        if index >= total:
+            break
+        if index == 0 and stylizer.config.preserve_color:
+            # The clip's first frame, also when resuming: the same style targets as before.
+            stylizer.set_color_reference(to_tensor(content))
+        if index < done:
+            if index == done - 1:
+                previous_content, previous_output = content, store.load(index)
+            reporter.item_done(FrameEvent(index, total, 0, 0.0, float("nan"), resumed=True))
+            continue
+        reporter.item_started(index)
+        start = time.perf_counter()
+        output, result = paint_frame(
+            stylizer, content, previous_content, previous_output, video=video, reporter=reporter
+        )
+        store.save(index, output)
+        previous_content, previous_output = content, output
+        seconds = time.perf_counter() - start
+        reporter.item_done(FrameEvent(index, total, result.iterations, seconds, result.loss, resumed=False))

@@ -1,0 +1,128 @@
+"""Painting one picture or one frame in memory: the work every engine does, the same way.
+
+Engines (this process, Ray workers) call these; the driver reads and writes the files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..config import RuntimeConfig, StyleConfig, VideoConfig
+from ..events import SILENT, IterationEvent, Reporter, Tee
+from ..flow import warp_previous
+from ..io.images import resize_rgb, write_image
+from ..io.files import ensure_dir
+from ..stylize import Stylizer, StylizeResult, TemporalTarget
+from ..tensors import to_rgb_uint8, to_tensor
+
+
+@dataclass(frozen=True)
+class PaintSettings:
+    """What every picture of a run is painted with: the style files and the settings."""
+
+    style_paths: tuple[Path, ...]
+    style: StyleConfig
+    runtime: RuntimeConfig = RuntimeConfig()
+
+
+@dataclass(frozen=True)
+class PictureTask:
+    """One picture to paint on its own, as an engine receives it."""
+
+    index: int
+    content: np.ndarray  # rgb_uint8 at the working size
+    init: torch.Tensor | None = None  # the start image when `init` names a file
+    animate_every: int = 0  # keep every K-th step for an animation (0: none)
+
+
+@dataclass(frozen=True)
+class PaintedPicture:
+    picture: np.ndarray  # rgb_uint8
+    frames: list[np.ndarray]  # progress frames for an animation (may be empty)
+    result: StylizeResult  # its image on the CPU
+
+
+class IterateKeeper(Reporter):
+    """Keeps every K-th iterate at the output size, for an animation."""
+
+    def __init__(self, every: int, size: tuple[int, int]) -> None:
+        self.every = every
+        self.size = size
+        self.frames: list[np.ndarray] = []
+
+    def iteration(self, event: IterationEvent) -> None:
+        if self.every and event.iteration % self.every == 0:
+            # Earlier scales are smaller; frames are shown at the output size.
+            self.frames.append(resize_rgb(to_rgb_uint8(event.image), self.size))
+
+
+class IterateSaver(Reporter):
+    """Writes every K-th iterate as a numbered PNG in ``folder``."""
+
+    def __init__(self, every: int, folder: Path, size: tuple[int, int]) -> None:
+        self.every = every
+        self.folder = folder
+        self.size = size
+        ensure_dir(folder)
+
+    def iteration(self, event: IterationEvent) -> None:
+        if event.iteration % self.every == 0:
+            frame = resize_rgb(to_rgb_uint8(event.image), self.size)
+            write_image(self.folder / f"iter_{event.iteration:05d}.png", frame)
+
+
+def paint_picture(stylizer: Stylizer, task: PictureTask, reporter: Reporter = SILENT) -> PaintedPicture:
+    """Stylize one picture in memory, keeping every ``task.animate_every``-th step."""
+    size = (task.content.shape[1], task.content.shape[0])
+    keeper = IterateKeeper(task.animate_every, size)
+    result = stylizer.stylize(to_tensor(task.content), init=task.init, reporter=Tee(keeper, reporter))
+    picture = to_rgb_uint8(result.image)
+    frames = keeper.frames
+    if task.animate_every and (not frames or not np.array_equal(frames[-1], picture)):
+        frames = [*frames, picture]
+    # The result tensor stays behind: it may live on a GPU, and callers only need pixels.
+    return PaintedPicture(picture, frames, replace(result, image=result.image.detach().cpu()))
+
+
+def starts_from_scratch(first: bool, video: VideoConfig) -> bool:
+    """Whether a frame is painted from its content alone, with the first-frame budget:
+    the first of a sequence (or of a Ray segment), or every frame without temporal coherence."""
+    return first or video.temporal == "none"
+
+
+def frame_iterations(first: bool, video: VideoConfig, style: StyleConfig) -> int:
+    return video.first_iterations if starts_from_scratch(first, video) else style.iterations
+
+
+def paint_frame(
+    stylizer: Stylizer,
+    content: np.ndarray,
+    previous_content: np.ndarray | None,
+    previous_output: np.ndarray | None,
+    *,
+    video: VideoConfig,
+    reporter: Reporter = SILENT,
+) -> tuple[np.ndarray, StylizeResult]:
+    """One frame of a sequence, started from the previous output (warped along the flow,
+    with the temporal term), or from scratch when there is none or temporal is "none"."""
+    first = previous_output is None or previous_content is None
+    init, temporal = None, None
+    if not starts_from_scratch(first, video):
+        assert previous_output is not None and previous_content is not None
+        if video.temporal == "previous":
+            init = to_tensor(previous_output)
+        else:
+            carried = warp_previous(previous_output, previous_content, content)
+            init = to_tensor(carried.init)
+            temporal = TemporalTarget(
+                warped_previous=to_tensor(carried.warped),
+                certainty=torch.from_numpy(carried.certainty)[None],
+                weight=video.temporal_weight,
+            )
+    iterations = frame_iterations(first, video, stylizer.config)
+    result = stylizer.stylize(to_tensor(content), init=init, temporal=temporal, iterations=iterations, reporter=reporter)
+    return to_rgb_uint8(result.image), result
