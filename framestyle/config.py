@@ -12,7 +12,7 @@ import sys
 import types
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, Mapping, Union, get_args, get_origin, get_type_hints
+from typing import Any, Literal, Mapping, Optional, Union, get_args, get_origin, get_type_hints
 
 from .errors import ConfigError
 
@@ -153,6 +153,31 @@ VIDEO_FRAME_ITERATIONS = 50
 CONFIG_CLASSES: tuple[type, ...] = (StyleConfig, RuntimeConfig, VideoConfig)
 
 
+@dataclass(frozen=True)
+class RayConfig:
+    """How to reach Ray and how to cut the work; none of it changes the pixels of a
+    batch, and for videos only ``segment`` and ``overlap`` do (they go in the manifest)."""
+
+    address: str | None = None  # None: start a local Ray; "auto" or "ray://host:10001": join one
+    workers: int = 0  # 0: as many as the cluster has room for
+    cpus_per_worker: float = 1.0
+    gpus_per_worker: float | None = None  # None: 1 when the cluster has GPUs, else 0
+    segment: int = 120  # frames per video segment
+    overlap: int = 10  # lead-in frames a segment paints before its own, cross-faded at the seam
+
+    def __post_init__(self) -> None:
+        if self.workers < 0:
+            raise ConfigError(f"workers must be zero (automatic) or more (got {self.workers})")
+        if self.cpus_per_worker <= 0:
+            raise ConfigError(f"cpus-per-worker must be more than 0 (got {self.cpus_per_worker:g})")
+        if self.gpus_per_worker is not None and self.gpus_per_worker < 0:
+            raise ConfigError(f"gpus-per-worker must be zero or more (got {self.gpus_per_worker:g})")
+        if self.segment < 2:
+            raise ConfigError(f"segment must be at least 2 frames (got {self.segment})")
+        if not 0 <= self.overlap < self.segment:
+            raise ConfigError(f"overlap must be from 0 to segment - 1 (got {self.overlap})")
+
+
 def _known_fields() -> dict[str, tuple[type, Any]]:
     known: dict[str, tuple[type, Any]] = {}
     for cls in CONFIG_CLASSES:
@@ -244,6 +269,50 @@ def build(cls: type, *layers: Mapping[str, Any]) -> Any:
     return cls(**values)
 
 
+# Settings given on a command line as one comma-separated string, and their item type.
+_LIST_FLAGS: dict[str, type] = {
+    "content_layers": str,
+    "style_layers": str,
+    "style_layer_weights": float,
+    "style_blend": float,
+}
+
+
+def _flag(name: str) -> str:
+    return f"--{name.replace('_', '-')}"
+
+
+def _split_list(name: str, text: str, kind: type) -> tuple[Any, ...]:
+    items = [item.strip() for item in text.split(",") if item.strip()]
+    try:
+        return tuple(kind(item) for item in items)
+    except ValueError:
+        raise ConfigError(f"{_flag(name)}: {text!r} is not a comma-separated list of numbers") from None
+
+
+def merge_settings(
+    preset_path: Optional[Path], flags: Mapping[str, Any], *, base: Mapping[str, Any] | None = None
+) -> tuple[StyleConfig, RuntimeConfig, VideoConfig]:
+    """The settings of a run: dataclass defaults, then ``base`` (a command's own defaults),
+    then the TOML preset at ``preset_path``, then ``flags`` given on the command line.
+
+    Flags of None were not given. List settings may be comma-separated strings. Flags go
+    through the same checks as preset values, and errors name them as flags (``--size``).
+    Keys that are not settings are ignored.
+    """
+    preset = {**(base or {}), **(load_preset(preset_path) if preset_path is not None else {})}
+    known = _known_fields()
+    given: dict[str, Any] = {}
+    for name, value in flags.items():
+        if value is None or name not in known:
+            continue
+        if name in _LIST_FLAGS and isinstance(value, str):
+            value = _split_list(name, value, _LIST_FLAGS[name])
+        given[name] = coerce(_flag(name), value, known[name][1])
+    style, runtime, video = (build(cls, preset, given) for cls in CONFIG_CLASSES)
+    return style, runtime, video
+
+
 def default_of(cls: type, name: str) -> Any:
     for f in dataclasses.fields(cls):
         if f.name == name:
@@ -257,7 +326,9 @@ __all__ = [
     "RuntimeConfig",
     "VideoConfig",
     "VIDEO_FRAME_ITERATIONS",
+    "RayConfig",
     "load_preset",
+    "merge_settings",
     "build",
     "coerce",
     "default_of",

@@ -51,29 +51,7 @@ MISSING_RAY = "the Ray engine needs Ray installed: pip install 'framestyle[ray]'
 RETRIES = 3  # per task, for crashes and lost workers; framestyle's own errors are not retried
 
 
-@dataclass(frozen=True)
-class RayConfig:
-    """How to reach Ray and how to cut the work; none of it changes the pixels of a
-    batch, and for videos only ``segment`` and ``overlap`` do (they go in the manifest)."""
-
-    address: str | None = None  # None: start a local Ray; "auto" or "ray://host:10001": join one
-    workers: int = 0  # 0: as many as the cluster has room for
-    cpus_per_worker: float = 1.0
-    gpus_per_worker: float | None = None  # None: 1 when the cluster has GPUs, else 0
-    segment: int = 120  # frames per video segment
-    overlap: int = 10  # lead-in frames a segment paints before its own, cross-faded at the seam
-
-    def __post_init__(self) -> None:
-        if self.workers < 0:
-            raise ConfigError(f"workers must be zero (automatic) or more (got {self.workers})")
-        if self.cpus_per_worker <= 0:
-            raise ConfigError(f"cpus-per-worker must be more than 0 (got {self.cpus_per_worker:g})")
-        if self.gpus_per_worker is not None and self.gpus_per_worker < 0:
-            raise ConfigError(f"gpus-per-worker must be zero or more (got {self.gpus_per_worker:g})")
-        if self.segment < 2:
-            raise ConfigError(f"segment must be at least 2 frames (got {self.segment})")
-        if not 0 <= self.overlap < self.segment:
-            raise ConfigError(f"overlap must be from 0 to segment - 1 (got {self.overlap})")
+from ..config import RayConfig  # noqa: E402
 
 
 def import_ray() -> Any:
