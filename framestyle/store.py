@@ -51,7 +51,7 @@ class FrameStore:
                         changed = _changed_keys(found.get("settings", {}), settings)
                         raise OutputError(
                             f"work folder {store.folder} holds frames made with other settings "
-                            f"({', '.join(changed) or 'unknown'}); pass --restart to start over"
+                            f"({', '.join(changed) or 'unknown'}); pass `restart=True` to start over"
                         )
                     store.clear()
         ensure_dir(store.folder)

