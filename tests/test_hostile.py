@@ -133,8 +133,18 @@ REFUSALS = [
     Refusal("config file missing", lambda k: ["image", k.cat, k.starry, "-c", k.folder / "none.toml"], ("config file not found",)),
     Refusal("config naming an output path", lambda k: ["image", k.cat, k.starry, "-c", _config(k, 'output = "/etc/passwd"\n')], ("unknown key 'output'",)),
     Refusal("config init image missing", lambda k: ["image", k.cat, k.starry, *IMAGE_FAST, "-o", k.out("o.png"), "-c", _config(k, 'init = "/nonexistent/x.png"\n')], ("init image not found",)),
+    Refusal("init image for a video", lambda k: ["video", k.bear, k.starry, "--init", k.cat, "-o", k.out()], ("--init for videos",)),
+    Refusal("init image for a sequence", lambda k: ["images", _frames(k), k.starry, "--sequence", "--init", k.cat, "--size", "64", "-n", "2", "--first-iterations", "2"], ("--init for sequences",)),
     Refusal("weights file holding pickled objects", lambda k: ["image", k.cat, k.starry, "--weights", _pickle_weights(k), "-o", k.out("o.png")], ("weights.pth", "never unpickles")),
 ]
+
+
+def _frames(k: Kit) -> Path:
+    """A folder of two small frames."""
+    for i in range(2):
+        ok, data = cv2.imencode(".png", np.full((48, 64, 3), 60 + 40 * i, np.uint8))
+        k.file(f"frames/f{i}.png", data.tobytes())
+    return k.folder / "frames"
 
 
 def _thin_png(k: Kit) -> Path:
