@@ -43,7 +43,9 @@ def bare_network_seconds(stylizer: Stylizer, content: torch.Tensor, repeats: int
 
 def step_seconds(stylizer: Stylizer, content: torch.Tensor, steps: int) -> tuple[float, float]:
     stamps: list[float] = []
-    result = stylizer.stylize(content, iterations=steps + 1, reporter=Callbacks(iteration=lambda e: stamps.append(time.perf_counter())))
+    result = stylizer.stylize(
+        content, iterations=steps + 1, reporter=Callbacks(iteration=lambda e: stamps.append(time.perf_counter()))
+    )
     gaps = [b - a for a, b in zip(stamps, stamps[1:])]
     return sorted(gaps)[len(gaps) // 2], result.loss
 
@@ -83,7 +85,10 @@ def main() -> None:
         config = StyleConfig(size=256, iterations=150, tolerance=0)
         result = Stylizer([style], config=config, runtime=RuntimeConfig(precision=precision)).stylize(content)
         scored = ref.stylize(content, init=result.image, iterations=1)
-        print(f"| {precision} | {scored.loss:.4f} | {scored.losses['content']:.4f} | {scored.losses['style']:.4f} |", flush=True)
+        print(
+            f"| {precision} | {scored.loss:.4f} | {scored.losses['content']:.4f} | {scored.losses['style']:.4f} |",
+            flush=True,
+        )
 
     if args.skip_scales:
         return
@@ -106,7 +111,7 @@ def main() -> None:
         full: list[int] = []
         start = time.perf_counter()
 
-        def watch(e, scales=scales):
+        def watch(e, full=full, hits=hits, start=start):
             if e.scale == e.scales - 1:
                 full.append(e.iteration)
                 if e.loss <= target and not hits:

@@ -39,9 +39,27 @@ def measure(frames: int, args: argparse.Namespace) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "o.mp4"
         work = Path(tmp) / "o.framestyle-work"
-        cmd = [sys.executable, "-m", "framestyle", "video", str(args.clip), str(STYLE), "-q", "-o", str(out),
-               "--size", str(args.size), "--frames", str(frames), "--first-iterations", str(args.first_iterations),
-               "-n", str(args.iterations), "--temporal", args.temporal]  # fmt: skip
+        cmd = [
+            sys.executable,
+            "-m",
+            "framestyle",
+            "video",
+            str(args.clip),
+            str(STYLE),
+            "-q",
+            "-o",
+            str(out),
+            "--size",
+            str(args.size),
+            "--frames",
+            str(frames),
+            "--first-iterations",
+            str(args.first_iterations),
+            "-n",
+            str(args.iterations),
+            "--temporal",
+            args.temporal,
+        ]
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, env={**os.environ, "PYTHONPATH": str(ROOT)})
         samples: list[tuple[int, int]] = []  # (frames done, RSS KiB)
@@ -75,8 +93,10 @@ def main() -> None:
     args = parser.parse_args()
     runs = [measure(int(n), args) for n in args.frames.split(",")]
 
-    print(f"clip: {args.clip.name}, {args.size} px, temporal {args.temporal}, "
-          f"{args.first_iterations}/{args.iterations} steps\n")  # fmt: skip
+    print(
+        f"clip: {args.clip.name}, {args.size} px, temporal {args.temporal}, "
+        f"{args.first_iterations}/{args.iterations} steps\n"
+    )
     print("| frames | peak RSS (MiB) | seconds |")
     print("|---:|---:|---:|")
     for r in runs:

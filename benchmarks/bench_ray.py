@@ -88,11 +88,15 @@ def main() -> None:
             print("| engine | seconds | images/min |")
             print("|---|---:|---:|")
         for n, (name, flags) in enumerate(engines_for_folder):
-            secs = run("images", folder, STYLE, "--size", args.size, "-n", args.iterations, "-o", Path(tmp) / f"f{n}", *flags)
+            secs = run(
+                "images", folder, STYLE, "--size", args.size, "-n", args.iterations, "-o", Path(tmp) / f"f{n}", *flags
+            )
             print(f"| {name} | {secs:.1f} | {len(photos) / secs * 60:.1f} |")
 
-        print(f"\nClip: bear, {args.frames} frames at {args.size} px, flow, segments of {args.segment} "
-              f"(+{args.overlap} lead-in)\n")  # fmt: skip
+        print(
+            f"\nClip: bear, {args.frames} frames at {args.size} px, flow, segments of {args.segment} "
+            f"(+{args.overlap} lead-in)\n"
+        )
         print("| engine | seconds | frames/min | seam warping error | elsewhere | seam / elsewhere |")
         print("|---|---:|---:|---:|---:|---:|")
         for n, (name, flags) in enumerate(engines()):
@@ -100,8 +104,20 @@ def main() -> None:
                 continue
             out = Path(tmp) / f"v{n}.mp4"
             seg = ["--segment", args.segment, "--overlap", args.overlap] if flags else []
-            secs = run("video", CLIP, STYLE, "--size", args.size, "--frames", args.frames, "--keep-frames",
-                       "-o", out, *flags, *seg)  # fmt: skip
+            secs = run(
+                "video",
+                CLIP,
+                STYLE,
+                "--size",
+                args.size,
+                "--frames",
+                args.frames,
+                "--keep-frames",
+                "-o",
+                out,
+                *flags,
+                *seg,
+            )
             at, rest = seam_report(out.with_name(f"{out.stem}.framestyle-work"), args)
             print(f"| {name} | {secs:.1f} | {args.frames / secs * 60:.1f} | {at:.5f} | {rest:.5f} | {at / rest:.2f}x |")
 

@@ -42,7 +42,11 @@ def run(clip: Path, mode: str, weight: float, args: argparse.Namespace) -> dict[
         store = FrameStore.open(Path(tmp) / "work", {"bench": True})
         start = time.perf_counter()
         stylize_sequence(
-            iter_frames(info, size=size), total=info.frames, store=store, stylizer=stylizer, video=video,
+            iter_frames(info, size=size),
+            total=info.frames,
+            store=store,
+            stylizer=stylizer,
+            video=video,
             reporter=Callbacks(item_done=lambda e: times.append(e.seconds)),
         )
         total = time.perf_counter() - start
@@ -69,7 +73,9 @@ def main() -> None:
     parser.add_argument("--none-frames", type=int, default=12, help="frames for the (slow) none mode")
     args = parser.parse_args()
     print(f"size {args.size}, first frame {args.first_iterations} steps, later {args.iterations}, style {STYLE.name}\n")
-    print("| clip | mode | frames | first frame (s) | later (s/frame) | later/first | total (s) | warping error | original | vs none | vs original |")
+    print(
+        "| clip | mode | frames | first frame (s) | later (s/frame) | later/first | total (s) | warping error | original | vs none | vs original |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for name in args.clips.split(","):
         clip = CLIPS[name]

@@ -10,9 +10,10 @@ import dataclasses
 import math
 import sys
 import types
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, Mapping, Union, get_args, get_origin, get_type_hints
+from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from .errors import ConfigError
 
@@ -162,9 +163,9 @@ class RayConfig:
         if self.workers < 0:
             raise ConfigError(f"workers must be zero (automatic) or more (got {self.workers})")
         if self.cpus_per_worker <= 0:
-            raise ConfigError(f"cpus-per-worker must be more than 0 (got {self.cpus_per_worker:g})")
+            raise ConfigError(f"cpus_per_worker must be more than 0 (got {self.cpus_per_worker:g})")
         if self.gpus_per_worker is not None and self.gpus_per_worker < 0:
-            raise ConfigError(f"gpus-per-worker must be zero or more (got {self.gpus_per_worker:g})")
+            raise ConfigError(f"gpus_per_worker must be zero or more (got {self.gpus_per_worker:g})")
         if self.segment < 2:
             raise ConfigError(f"segment must be at least 2 frames (got {self.segment})")
         if not 0 <= self.overlap < self.segment:
@@ -193,9 +194,7 @@ def _describe(hint: Any) -> str:
         return "one of " + ", ".join(repr(a) for a in get_args(hint))
     if origin is tuple:
         return f"a list of {_describe(get_args(hint)[0])}s"
-    return {bool: "true or false", int: "an integer", float: "a number", str: "a string"}.get(
-        hint, str(hint)
-    )
+    return {bool: "true or false", int: "an integer", float: "a number", str: "a string"}.get(hint, str(hint))
 
 
 def coerce(key: str, value: Any, hint: Any) -> Any:
@@ -225,9 +224,8 @@ def coerce(key: str, value: Any, hint: Any) -> Any:
     elif hint is float:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return float(value)
-    elif hint is str:
-        if isinstance(value, str):
-            return value
+    elif hint is str and isinstance(value, str):
+        return value
     raise ConfigError(f"{key} must be {_describe(hint)} (got {value!r})")
 
 
@@ -269,22 +267,69 @@ def build(cls: type, *layers: Mapping[str, Any]) -> Any:
     return cls(**values)
 
 
+# Settings given on a command line as one comma-separated string, and their item type.
+_LIST_FLAGS: dict[str, type] = {
+    "content_layers": str,
+    "style_layers": str,
+    "style_layer_weights": float,
+    "style_blend": float,
+}
+
+
+def _flag(name: str) -> str:
+    return f"--{name.replace('_', '-')}"
+
+
+def _split_list(name: str, text: str, kind: type) -> tuple[Any, ...]:
+    items = [item.strip() for item in text.split(",") if item.strip()]
+    try:
+        return tuple(kind(item) for item in items)
+    except ValueError:
+        raise ConfigError(f"{_flag(name)}: {text!r} is not a comma-separated list of numbers") from None
+
+
+def merge_settings(
+    preset_path: Path | None, flags: Mapping[str, Any], *, base: Mapping[str, Any] | None = None
+) -> tuple[StyleConfig, RuntimeConfig, VideoConfig]:
+    """The settings of a run: dataclass defaults, then ``base`` (a command's own defaults),
+    then the TOML preset at ``preset_path``, then ``flags`` given on the command line.
+
+    Flags of None were not given. List settings may be comma-separated strings. Flags go
+    through the same checks as preset values, and errors name them as flags (``--size``).
+    Keys that are not settings are ignored.
+    """
+    preset = {**(base or {}), **(load_preset(preset_path) if preset_path is not None else {})}
+    known = _known_fields()
+    given: dict[str, Any] = {}
+    for name, value in flags.items():
+        if value is None or name not in known:
+            continue
+        if name in _LIST_FLAGS and isinstance(value, str):
+            value = _split_list(name, value, _LIST_FLAGS[name])
+        given[name] = coerce(_flag(name), value, known[name][1])
+    style, runtime, video = (build(cls, preset, given) for cls in CONFIG_CLASSES)
+    return style, runtime, video
+
+
 def default_of(cls: type, name: str) -> Any:
     for f in dataclasses.fields(cls):
         if f.name == name:
-            return f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
+            if f.default is not dataclasses.MISSING:
+                return f.default
+            return None if f.default_factory is dataclasses.MISSING else f.default_factory()
     raise KeyError(name)
 
 
 __all__ = [
     "VGG_LAYERS",
-    "StyleConfig",
-    "RuntimeConfig",
-    "VideoConfig",
-    "RayConfig",
     "VIDEO_FRAME_ITERATIONS",
-    "load_preset",
+    "RayConfig",
+    "RuntimeConfig",
+    "StyleConfig",
+    "VideoConfig",
     "build",
     "coerce",
     "default_of",
+    "load_preset",
+    "merge_settings",
 ]

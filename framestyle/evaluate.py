@@ -61,12 +61,14 @@ class WarpingReport:
 
 def warping_errors(stylized: Iterable[np.ndarray], original: Iterable[np.ndarray]) -> WarpingReport:
     """Per-pair warping errors of a stylized sequence and of its original (same sizes)."""
-    styl, orig = [], []
-    prev_s = prev_o = None
+    styl: list[float] = []
+    orig: list[float] = []
+    prev_s: np.ndarray | None = None
+    prev_o: np.ndarray | None = None
     for s, o in zip(stylized, original):
         if s.shape != o.shape:
             raise ValueError(f"frame sizes differ: {s.shape} vs {o.shape}")
-        if prev_s is not None:
+        if prev_s is not None and prev_o is not None:
             flow = dense_flow(prev_o, o)  # prev_o(x) ~ o(x + flow)
             mask = occlusion_mask(flow, dense_flow(o, prev_o))
             styl.append(pair_warping_error(prev_s, s, flow, mask))

@@ -7,10 +7,10 @@ done, and the finishing stage (encoding a video, exporting a folder).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Callable
-from typing import Literal, Protocol, Union
+from typing import Literal, Protocol
 
 import torch
 
@@ -63,7 +63,7 @@ class BatchEvent:
     seconds: float = 0.0
 
 
-ItemEvent = Union[FrameEvent, BatchEvent]
+ItemEvent = FrameEvent | BatchEvent
 
 
 class Reporter(Protocol):
@@ -71,15 +71,19 @@ class Reporter(Protocol):
 
     def iteration(self, event: IterationEvent) -> None:
         """One optimizer step of the picture being painted."""
+        return None
 
     def item_started(self, index: int) -> None:
         """Painting of frame or picture ``index`` (0-based) begins."""
+        return None
 
     def item_done(self, event: ItemEvent) -> None:
         """A frame or picture is finished, skipped, failed or found done."""
+        return None
 
     def finishing(self) -> None:
         """Every item is done; the output is being written (encode, export)."""
+        return None
 
 
 class Silent(Reporter):

@@ -15,13 +15,13 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-_DIS = {}
+_DIS: dict[str, cv2.DISOpticalFlow] = {}
 
 
 def _dis() -> cv2.DISOpticalFlow:
     # One instance per process: creating it is cheap, but it keeps internal buffers.
     if "medium" not in _DIS:
-        _DIS["medium"] = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+        _DIS["medium"] = cv2.DISOpticalFlow.create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
     return _DIS["medium"]
 
 
@@ -31,7 +31,8 @@ def _gray(rgb_uint8: np.ndarray) -> np.ndarray:
 
 def dense_flow(source_rgb: np.ndarray, target_rgb: np.ndarray) -> np.ndarray:
     """Flow w with source(x) ~ target(x + w(x)), HxWx2 float32."""
-    return _dis().calc(_gray(source_rgb), _gray(target_rgb), None)
+    flow = _dis().calc(_gray(source_rgb), _gray(target_rgb), None)  # type: ignore[call-overload]  # None: allocate
+    return np.asarray(flow)
 
 
 def warp(image: np.ndarray, flow: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -9,6 +9,8 @@ one style weight suits most paintings and sizes.
 
 from __future__ import annotations
 
+import functools
+import operator
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -83,6 +85,9 @@ def _mean_square(t: torch.Tensor) -> torch.Tensor:
 class ContentLoss(nn.Module):
     """Feature reconstruction at one layer (Gatys et al., content loss)."""
 
+    target: torch.Tensor
+    scale: torch.Tensor
+
     def __init__(self, target: torch.Tensor) -> None:
         super().__init__()
         self.register_buffer("target", target.detach().float())
@@ -95,10 +100,14 @@ class ContentLoss(nn.Module):
 class StyleLoss(nn.Module):
     """Gram-matrix match at one layer, against a blend of several styles' Grams."""
 
+    target: torch.Tensor
+    scale: torch.Tensor
+
     def __init__(self, target_grams: Sequence[torch.Tensor], blend: Sequence[float]) -> None:
         super().__init__()
         total = float(sum(blend))
-        target = sum(w / total * g.detach().float() for w, g in zip(blend, target_grams))
+        # Summed left to right, as sum() would, without its integer start.
+        target = functools.reduce(operator.add, [w / total * g.detach().float() for w, g in zip(blend, target_grams)])
         self.register_buffer("target", target)
         self.register_buffer("scale", _mean_square(target))
 
@@ -113,6 +122,9 @@ class TotalVariationLoss(nn.Module):
 
 class TemporalLoss(nn.Module):
     """Ruder et al. (2016): stay close to the warped previous output where the flow is trusted."""
+
+    target: torch.Tensor
+    mask: torch.Tensor
 
     def __init__(self, warped_previous: torch.Tensor, certainty: torch.Tensor) -> None:
         super().__init__()

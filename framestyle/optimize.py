@@ -54,9 +54,7 @@ def make_optimizer(image: torch.Tensor, rule: StepRule) -> torch.optim.Optimizer
     if rule.optimizer == "lbfgs":
         # One function evaluation per step, so a step is one forward+backward and the
         # progress bar moves evenly; L-BFGS keeps its history across steps.
-        return torch.optim.LBFGS(
-            [image], lr=1.0, max_iter=1, history_size=50, tolerance_grad=0.0, tolerance_change=0.0
-        )
+        return torch.optim.LBFGS([image], lr=1.0, max_iter=1, history_size=50, tolerance_grad=0.0, tolerance_change=0.0)
     return torch.optim.Adam([image], lr=rule.learning_rate)
 
 
@@ -89,7 +87,7 @@ def optimize_image(
     early = False
     values: dict[str, float] = {}
     for step in range(budget):
-        optimizer.step(closure)
+        optimizer.step(closure)  # type: ignore[arg-type]  # torch's stub says float; LBFGS needs the tensor
         if rule.optimizer == "adam":
             with torch.no_grad():
                 image.clamp_(0.0, 1.0)

@@ -36,7 +36,7 @@ def check_vgg_size(width: int, height: int, what: str = "picture") -> None:
     if min(width, height) < MIN_VGG_SIDE:
         raise InputError(
             f"the {what} would be {width}x{height} pixels; VGG19 needs at least {MIN_VGG_SIDE} on each side "
-            "(use a larger --size, or crop very thin pictures)"
+            "(use a larger `size`, or crop very thin pictures)"
         )
 
 

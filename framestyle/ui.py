@@ -1,9 +1,9 @@
-"""Terminal output: progress bars and summaries on stderr. Only the CLI uses this."""
+"""Terminal output: progress bars, summaries and the dry-run report. Only the CLI uses this."""
 
 from __future__ import annotations
 
 from types import TracebackType
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from rich.console import Console
 from rich.progress import (
@@ -16,7 +16,14 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from .events import BatchEvent, IterationEvent, ItemEvent, Reporter
+from .events import BatchEvent, ItemEvent, IterationEvent, Reporter
+
+if TYPE_CHECKING:
+    from .backend import Backend
+    from .config import StyleConfig, VideoConfig
+    from .io.video import VideoInfo
+    from .pipeline import BatchSummary, ImageOutcome, VideoOutcome, VideoPlan
+    from .pipeline.folder import FolderPlan, SequenceOutcome
 
 stderr = Console(stderr=True, highlight=False)
 
@@ -93,7 +100,7 @@ class IterationBar(_Display, Reporter):
 
 
 class FrameBars(_Display, Reporter):
-    """Two bars for sequences: frames overall (s/frame, ETA) and the current frame's steps."""
+    """Two bars for sequences and batches: items overall (s/item, ETA) and the current item's steps."""
 
     def __init__(self, *, quiet: bool, total: int, label: str = "frames") -> None:
         self.total = total
@@ -103,6 +110,9 @@ class FrameBars(_Display, Reporter):
         self.stylized_seconds: list[float] = []
         self.completed = 0  # items finish out of order with parallel workers
 
+    def iteration(self, event: IterationEvent) -> None:
+        self.progress.update(self.steps, completed=event.iteration, total=event.total, detail=f"loss {event.loss:.4g}")
+
     def item_started(self, index: int) -> None:
         self.progress.reset(self.steps, total=1, description=f"frame {index + 1}", detail="", visible=True)
 
@@ -110,11 +120,12 @@ class FrameBars(_Display, Reporter):
         if isinstance(event, BatchEvent):
             if event.status == "failed":
                 say(f"failed: {event.source}: {event.message}")
-            seconds = event.seconds if event.status == "done" else None
+            computed = event.status == "done"
         else:
-            seconds = None if event.resumed else event.seconds
-        if seconds is not None:
-            self.stylized_seconds.append(seconds)
+            computed = not event.resumed
+        # Resumed frames and skipped pictures cost nothing: they would skew the s/item rate.
+        if computed:
+            self.stylized_seconds.append(event.seconds)
         self.completed += 1
         recent = self.stylized_seconds[-10:]
         detail = f"{sum(recent) / len(recent):.1f}s/item" if recent else "resuming"
@@ -124,7 +135,71 @@ class FrameBars(_Display, Reporter):
         self.progress.update(self.steps, visible=False)
         self.progress.update(self.frames, detail="encoding")
 
-    def iteration(self, event: IterationEvent) -> None:
-        self.progress.update(
-            self.steps, completed=event.iteration, total=event.total, detail=f"loss {event.loss:.4g}"
-        )
+
+# --- what the commands print: built here so that they only parse, call and print -----------
+
+
+def image_summary(outcome: ImageOutcome) -> str:
+    r = outcome.result
+    w, h = outcome.size
+    stop = ", stopped early" if r.stopped_early else ""
+    lines = [
+        f"wrote {outcome.output} ({w}x{h}) in {duration(r.seconds)}: "
+        f"{r.iterations} iterations{stop}, {loss_breakdown(r.loss, r.losses)}"
+    ]
+    if outcome.animation is not None:
+        lines.append(f"wrote {outcome.animation}")
+    return "\n".join(lines)
+
+
+def container_note(info: VideoInfo, *, trimmed: bool) -> str | None:
+    """A note when the container's frame count is wrong (meaningless when only part is read)."""
+    if info.container_frames and info.container_frames != info.frames and not trimmed:
+        return f"note: the container claims {info.container_frames} frames; {info.frames} decode"
+    return None
+
+
+def video_dry_run_text(
+    plan: VideoPlan, style: StyleConfig, video: VideoConfig, *, seconds: float, backend: Backend
+) -> str:
+    info = plan.info
+    w, h = plan.size
+    dropped = " (dropped: --no-audio)" if info.has_audio and not plan.audio else ""
+    return (
+        f"video: {info.path} ({info.width}x{info.height})\n"
+        f"frames: {info.frames} from {info.start_seconds:.2f}s, {float(info.fps):.3f} fps ({info.fps}), "
+        f"{info.duration:.2f}s\n"
+        f"working size: {w}x{h}\n"
+        f"audio: {'yes' if plan.audio else 'no'}{dropped}\n"
+        f"temporal: {video.temporal}; steps: {video.first_iterations} first, "
+        f"{style.iterations} per later frame (early stop may end sooner)\n"
+        f"output: {plan.output}\n"
+        f"estimated time here: {duration(seconds)} ({seconds / info.frames:.1f}s/frame, "
+        f"{backend.device.type}, {backend.autocast_dtype or 'fp32'})"
+    )
+
+
+def video_summary(plan: VideoPlan, outcome: VideoOutcome) -> str:
+    w, h = plan.size
+    fresh = outcome.frames - outcome.resumed
+    resumed = f" ({outcome.resumed} resumed from an earlier run)" if outcome.resumed else ""
+    per_frame = outcome.seconds / max(1, fresh)
+    return (
+        f"wrote {outcome.output} ({w}x{h}, {outcome.frames} frames at {float(plan.info.fps):.3f} fps, "
+        f"audio {'kept' if outcome.audio else 'none'}) in {duration(outcome.seconds)}, "
+        f"{per_frame:.1f}s/frame{resumed}"
+    )
+
+
+def sequence_summary(outcome: SequenceOutcome) -> str:
+    w, h = outcome.size
+    lines = []
+    if outcome.resized:
+        lines.append(f"note: {outcome.resized} frames differed in size from the first and were resized to {w}x{h}")
+    resumed = f" ({outcome.resumed} resumed)" if outcome.resumed else ""
+    lines.append(f"wrote {outcome.frames} frames ({w}x{h}) to {outcome.output}{resumed}")
+    return "\n".join(lines)
+
+
+def batch_summary(plan: FolderPlan, summary: BatchSummary) -> str:
+    return f"{plan.output_dir}: {summary.done} done, {summary.skipped} skipped (already done), {summary.failed} failed"

@@ -60,7 +60,9 @@ def test_animate_writes_a_multi_frame_animation(tmp_path, cat, starry, suffix):
 
 
 def test_save_every_keeps_numbered_pngs(tmp_path, cat, starry):
-    proc = run_cli("image", cat, starry, *FAST, "-o", tmp_path / "o.png", "--save-every", "5", "--progress-dir", tmp_path / "p")
+    proc = run_cli(
+        "image", cat, starry, *FAST, "-o", tmp_path / "o.png", "--save-every", "5", "--progress-dir", tmp_path / "p"
+    )
     assert proc.returncode == 0, proc.stderr
     assert sorted(p.name for p in (tmp_path / "p").iterdir()) == [f"iter_{i:05d}.png" for i in (5, 10, 15, 20)]
 
@@ -69,7 +71,9 @@ def test_two_styles_blend_and_config_preset(tmp_path, cat, starry):
     second = asset("styles/picabia_udnie.jpg")
     preset = tmp_path / "p.toml"
     preset.write_text("size = 64\niterations = 10\n")
-    proc = run_cli("image", cat, starry, second, "--style-blend", "0.7,0.3", "--config", preset, "-o", tmp_path / "o.png", "-q")
+    proc = run_cli(
+        "image", cat, starry, second, "--style-blend", "0.7,0.3", "--config", preset, "-o", tmp_path / "o.png", "-q"
+    )
     assert proc.returncode == 0, proc.stderr
     assert read_image(tmp_path / "o.png").shape == (43, 64, 3)
 

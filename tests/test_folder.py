@@ -7,7 +7,7 @@ from conftest import ROOT, asset, make_clip, run_cli, stream_facts
 from framestyle.config import RuntimeConfig, StyleConfig, VideoConfig
 from framestyle.evaluate import warping_errors
 from framestyle.io.images import list_folder, natural_key, read_image, resize_rgb
-from framestyle.pipeline import plan_folder, stylize_folder, stylize_folder_sequence
+from framestyle.pipeline import open_engine, plan_folder, stylize_folder, stylize_folder_sequence
 
 STARRY = ROOT / "samples/vangogh_starry_night.jpg"
 FAST = ["--size", "64", "-n", "8", "-q"]
@@ -31,8 +31,10 @@ def test_batch_outputs_failures_and_resume(photos, tmp_path):
     assert proc.returncode == 1, proc.stderr
     out = tmp_path / "photos_vangogh_starry_night"
     assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [
-        "camera_grayscale.png", "chelsea_cat.png", "falcon9_rocket.png",
-    ]  # fmt: skip
+        "camera_grayscale.png",
+        "chelsea_cat.png",
+        "falcon9_rocket.png",
+    ]
     assert read_image(out / "chelsea_cat.png").shape == (43, 64, 3)
     assert read_image(out / "camera_grayscale.png").shape == (64, 64, 3)
     assert read_image(out / "falcon9_rocket.png").shape == (43, 64, 3)
@@ -63,8 +65,9 @@ def test_recursive_tree_jpg_and_animations(tmp_path, cat):
     (src / ".hidden").mkdir()
     shutil.copy(cat, src / ".hidden" / "skip.png")
     out = tmp_path / "out"
-    proc = run_cli("images", src, STARRY, *FAST, "-o", out, "--recursive", "--format", "jpg",
-                   "--animate-dir", tmp_path / "anim")  # fmt: skip
+    proc = run_cli(
+        "images", src, STARRY, *FAST, "-o", out, "--recursive", "--format", "jpg", "--animate-dir", tmp_path / "anim"
+    )
     assert proc.returncode == 0, proc.stderr
     assert (out / "top.jpg").exists() and (out / "a" / "b" / "deep.jpg").exists()
     assert not (out / ".hidden").exists()
@@ -108,13 +111,12 @@ def test_sequence_is_steadier_than_independent(clip_frames, tmp_path):
     style = StyleConfig(size=96, iterations=40)
     runtime = RuntimeConfig()
     independent = plan_folder(clip_frames, [STARRY], output_dir=tmp_path / "independent")
-    summary = stylize_folder(independent, [STARRY], config=style, runtime=runtime)
+    with open_engine([STARRY], style, runtime) as engine:
+        summary = stylize_folder(independent, engine=engine)
     assert summary.done == 6
     sequence = plan_folder(clip_frames, [STARRY], output_dir=tmp_path / "sequence")
-    stylize_folder_sequence(
-        sequence, [STARRY], config=StyleConfig(size=96, iterations=20), video=VideoConfig(first_iterations=40),
-        runtime=runtime,
-    )  # fmt: skip
+    with open_engine([STARRY], StyleConfig(size=96, iterations=20), runtime) as engine:
+        stylize_folder_sequence(sequence, engine=engine, video=VideoConfig(first_iterations=40))
     assert not (tmp_path / "sequence" / ".framestyle-work").exists()
     originals = [read_image(clip_frames / f"f{i}.png") for i in range(1, 7)]
     small = [resize_rgb(o, (96, 72)) for o in originals]
@@ -131,8 +133,22 @@ def test_sequence_to_video_with_mixed_sizes(clip_frames, tmp_path):
 
     cv2.imwrite(str(frames / "f3.png"), cv2.resize(odd[:, :, ::-1], (100, 90)))
     out = tmp_path / "seq.mp4"
-    proc = run_cli("images", frames, STARRY, "--sequence", "--to-video", out, "--fps", "12", "--size", "64",
-                   "--first-iterations", "8", "-n", "4")  # fmt: skip
+    proc = run_cli(
+        "images",
+        frames,
+        STARRY,
+        "--sequence",
+        "--to-video",
+        out,
+        "--fps",
+        "12",
+        "--size",
+        "64",
+        "--first-iterations",
+        "8",
+        "-n",
+        "4",
+    )
     assert proc.returncode == 0, proc.stderr
     assert "1 frames differed in size" in proc.stderr
     facts = stream_facts(out)
@@ -142,8 +158,7 @@ def test_sequence_to_video_with_mixed_sizes(clip_frames, tmp_path):
 def test_preserve_color_matches_each_picture_to_itself(cat):
     """A batch's picture must not depend on what the stylizer painted before it (resume,
     order, Ray workers): with preserve_color each picture is its own luminance reference."""
-    from framestyle.pipeline import load_content, make_stylizer
-    from framestyle.pipeline import PictureTask, paint_picture
+    from framestyle.pipeline import PictureTask, load_content, make_stylizer, paint_picture
 
     config = StyleConfig(size=64, iterations=6, tolerance=0, preserve_color=True)
     runtime = RuntimeConfig(device="cpu", precision="fp32", threads=1)

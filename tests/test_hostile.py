@@ -89,8 +89,19 @@ def _truncated_mp4(k: Kit) -> Path:
 
 def _av1_clip(k: Kit) -> Path:
     # OpenCV opens this container but this build has no AV1 decoder: no frame decodes.
-    return make_clip(k.folder / "av1.mp4", "-f", "lavfi", "-i", "testsrc=size=64x48:rate=10", "-frames:v", "3",
-                     "-c:v", "libaom-av1", "-cpu-used", "8")  # fmt: skip
+    return make_clip(
+        k.folder / "av1.mp4",
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc=size=64x48:rate=10",
+        "-frames:v",
+        "3",
+        "-c:v",
+        "libaom-av1",
+        "-cpu-used",
+        "8",
+    )
 
 
 def _config(k: Kit, text: str) -> Path:
@@ -109,32 +120,162 @@ REFUSALS = [
     Refusal("directory as video", lambda k: ["video", k.folder, k.starry, "-o", k.out()], ("is a directory",)),
     Refusal("directory as content image", lambda k: ["image", k.folder, k.starry], ("is a directory",)),
     Refusal("empty video file", lambda k: ["video", k.file("empty.mp4", b""), k.starry, "-o", k.out()], ("empty",)),
-    Refusal("empty image file", lambda k: ["image", k.file("empty.jpg", b""), k.starry, "-o", k.out("o.png")], ("empty",)),
-    Refusal("random bytes named .mp4", lambda k: ["video", k.file("noise.mp4", os.urandom(60000)), k.starry, "-o", k.out()], ("not a video", "noise.mp4")),
-    Refusal("random bytes named .jpg", lambda k: ["image", k.cat, k.file("noise.jpg", os.urandom(6000)), "-o", k.out("o.png")], ("style image", "not a readable image")),
-    Refusal("text file as content", lambda k: ["image", k.file("notes.png", b"just text"), k.starry, "-o", k.out("o.png")], ("not a readable image",)),
-    Refusal("video given as style image", lambda k: ["image", k.cat, k.bear, "-o", k.out("o.png")], ("style image", "not a readable image")),
-    Refusal("truncated MP4 (first half)", lambda k: ["video", _truncated_mp4(k), k.starry, "-o", k.out()], ("half.mp4",)),
-    Refusal("video that opens but decodes no frame", lambda k: ["video", _av1_clip(k), k.starry, "-o", k.out()], ("no frame could be decoded",)),
-    Refusal("start past the end", lambda k: ["video", k.bear, k.starry, "--start", "999", "-o", k.out()], ("no frame decodes",)),
-    Refusal("output equal to input (video)", lambda k: ["video", k.bear, k.starry, "-o", k.bear, "--overwrite"], ("is one of the inputs",)),
-    Refusal("output equal to input (image)", lambda k: ["image", k.cat, k.starry, "-o", k.cat, "--overwrite"], ("is one of the inputs",)),
-    Refusal("output exists, no --overwrite", lambda k: ["image", k.cat, k.starry, "-o", k.file("taken.png", b"precious")], ("already exists", "--overwrite")),
-    Refusal("output folder under a file", lambda k: ["video", k.bear, k.starry, "-o", k.file("afile", b"x") / "o.mp4"], ("cannot create folder",)),
-    Refusal("unknown output container", lambda k: ["video", k.bear, k.starry, "-o", k.out("o.avi")], ("cannot write video as .avi",)),
+    Refusal(
+        "empty image file", lambda k: ["image", k.file("empty.jpg", b""), k.starry, "-o", k.out("o.png")], ("empty",)
+    ),
+    Refusal(
+        "random bytes named .mp4",
+        lambda k: ["video", k.file("noise.mp4", os.urandom(60000)), k.starry, "-o", k.out()],
+        ("not a video", "noise.mp4"),
+    ),
+    Refusal(
+        "random bytes named .jpg",
+        lambda k: ["image", k.cat, k.file("noise.jpg", os.urandom(6000)), "-o", k.out("o.png")],
+        ("style image", "not a readable image"),
+    ),
+    Refusal(
+        "text file as content",
+        lambda k: ["image", k.file("notes.png", b"just text"), k.starry, "-o", k.out("o.png")],
+        ("not a readable image",),
+    ),
+    Refusal(
+        "video given as style image",
+        lambda k: ["image", k.cat, k.bear, "-o", k.out("o.png")],
+        ("style image", "not a readable image"),
+    ),
+    Refusal(
+        "truncated MP4 (first half)", lambda k: ["video", _truncated_mp4(k), k.starry, "-o", k.out()], ("half.mp4",)
+    ),
+    Refusal(
+        "video that opens but decodes no frame",
+        lambda k: ["video", _av1_clip(k), k.starry, "-o", k.out()],
+        ("no frame could be decoded",),
+    ),
+    Refusal(
+        "start past the end",
+        lambda k: ["video", k.bear, k.starry, "--start", "999", "-o", k.out()],
+        ("no frame decodes",),
+    ),
+    Refusal(
+        "output equal to input (video)",
+        lambda k: ["video", k.bear, k.starry, "-o", k.bear, "--overwrite"],
+        ("is one of the inputs",),
+    ),
+    Refusal(
+        "output equal to input (image)",
+        lambda k: ["image", k.cat, k.starry, "-o", k.cat, "--overwrite"],
+        ("is one of the inputs",),
+    ),
+    Refusal(
+        "output exists, no --overwrite",
+        lambda k: ["image", k.cat, k.starry, "-o", k.file("taken.png", b"precious")],
+        ("already exists", "--overwrite"),
+    ),
+    Refusal(
+        "output folder under a file",
+        lambda k: ["video", k.bear, k.starry, "-o", k.file("afile", b"x") / "o.mp4"],
+        ("cannot create folder",),
+    ),
+    Refusal(
+        "unknown output container",
+        lambda k: ["video", k.bear, k.starry, "-o", k.out("o.avi")],
+        ("cannot write video as .avi",),
+    ),
     Refusal("--size 0", lambda k: ["image", k.cat, k.starry, "--size", "0"], ("size must be at least 16",)),
-    Refusal("negative --iterations", lambda k: ["video", k.bear, k.starry, "-n", "-5"], ("iterations must be at least 1",)),
-    Refusal("negative --frames", lambda k: ["video", k.bear, k.starry, "--frames", "-2", "-o", k.out()], ("frames must be at least 1",)),
-    Refusal("negative --start", lambda k: ["video", k.bear, k.starry, "--start", "-1", "-o", k.out()], ("start must be zero or more",)),
-    Refusal("picture too thin for VGG19", lambda k: ["image", _thin_png(k), k.starry, *IMAGE_FAST, "-o", k.out("o.png")], ("48x1 pixels", "at least 16")),
-    Refusal("unknown config key", lambda k: ["video", k.bear, k.starry, "-c", _config(k, "iteratons = 3\n")], ("unknown key 'iteratons'", "preset.toml")),
-    Refusal("config value of the wrong type", lambda k: ["video", k.bear, k.starry, "-c", _config(k, 'size = "large"\n')], ("size must be an integer",)),
-    Refusal("config that is not TOML", lambda k: ["image", k.cat, k.starry, "-c", _config(k, "size = [\n")], ("not valid TOML",)),
-    Refusal("config file missing", lambda k: ["image", k.cat, k.starry, "-c", k.folder / "none.toml"], ("config file not found",)),
-    Refusal("config naming an output path", lambda k: ["image", k.cat, k.starry, "-c", _config(k, 'output = "/etc/passwd"\n')], ("unknown key 'output'",)),
-    Refusal("config init image missing", lambda k: ["image", k.cat, k.starry, *IMAGE_FAST, "-o", k.out("o.png"), "-c", _config(k, 'init = "/nonexistent/x.png"\n')], ("init image not found",)),
-    Refusal("weights file holding pickled objects", lambda k: ["image", k.cat, k.starry, "--weights", _pickle_weights(k), "-o", k.out("o.png")], ("weights.pth", "never unpickles")),
+    Refusal(
+        "negative --iterations", lambda k: ["video", k.bear, k.starry, "-n", "-5"], ("iterations must be at least 1",)
+    ),
+    Refusal(
+        "negative --frames",
+        lambda k: ["video", k.bear, k.starry, "--frames", "-2", "-o", k.out()],
+        ("frames must be at least 1",),
+    ),
+    Refusal(
+        "negative --start",
+        lambda k: ["video", k.bear, k.starry, "--start", "-1", "-o", k.out()],
+        ("start must be zero or more",),
+    ),
+    Refusal(
+        "picture too thin for VGG19",
+        lambda k: ["image", _thin_png(k), k.starry, *IMAGE_FAST, "-o", k.out("o.png")],
+        ("48x1 pixels", "at least 16"),
+    ),
+    Refusal(
+        "unknown config key",
+        lambda k: ["video", k.bear, k.starry, "-c", _config(k, "iteratons = 3\n")],
+        ("unknown key 'iteratons'", "preset.toml"),
+    ),
+    Refusal(
+        "config value of the wrong type",
+        lambda k: ["video", k.bear, k.starry, "-c", _config(k, 'size = "large"\n')],
+        ("size must be an integer",),
+    ),
+    Refusal(
+        "config that is not TOML",
+        lambda k: ["image", k.cat, k.starry, "-c", _config(k, "size = [\n")],
+        ("not valid TOML",),
+    ),
+    Refusal(
+        "config file missing",
+        lambda k: ["image", k.cat, k.starry, "-c", k.folder / "none.toml"],
+        ("config file not found",),
+    ),
+    Refusal(
+        "config naming an output path",
+        lambda k: ["image", k.cat, k.starry, "-c", _config(k, 'output = "/etc/passwd"\n')],
+        ("unknown key 'output'",),
+    ),
+    Refusal(
+        "config init image missing",
+        lambda k: [
+            "image",
+            k.cat,
+            k.starry,
+            *IMAGE_FAST,
+            "-o",
+            k.out("o.png"),
+            "-c",
+            _config(k, 'init = "/nonexistent/x.png"\n'),
+        ],
+        ("init image not found",),
+    ),
+    Refusal(
+        "init image for a video",
+        lambda k: ["video", k.bear, k.starry, "--init", k.cat, "-o", k.out()],
+        ("--init for sequences",),
+    ),
+    Refusal(
+        "init image for a sequence",
+        lambda k: [
+            "images",
+            _frames(k),
+            k.starry,
+            "--sequence",
+            "--init",
+            k.cat,
+            "--size",
+            "64",
+            "-n",
+            "2",
+            "--first-iterations",
+            "2",
+        ],
+        ("--init for sequences",),
+    ),
+    Refusal(
+        "weights file holding pickled objects",
+        lambda k: ["image", k.cat, k.starry, "--weights", _pickle_weights(k), "-o", k.out("o.png")],
+        ("weights.pth", "never unpickles"),
+    ),
 ]
+
+
+def _frames(k: Kit) -> Path:
+    """A folder of two small frames."""
+    for i in range(2):
+        ok, data = cv2.imencode(".png", np.full((48, 64, 3), 60 + 40 * i, np.uint8))
+        k.file(f"frames/f{i}.png", data.tobytes())
+    return k.folder / "frames"
 
 
 def _thin_png(k: Kit) -> Path:
@@ -209,8 +350,19 @@ def test_one_frame_video(kit, bear):
 
 
 def test_two_by_two_video_is_upscaled_to_the_working_size(kit):
-    tiny = make_clip(kit.folder / "tiny.mp4", "-f", "lavfi", "-i", "testsrc=size=2x2:rate=10", "-frames:v", "3",
-                     "-c:v", "libx264", "-pix_fmt", "yuv420p")  # fmt: skip
+    tiny = make_clip(
+        kit.folder / "tiny.mp4",
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc=size=2x2:rate=10",
+        "-frames:v",
+        "3",
+        "-c:v",
+        "libx264",
+        "-pix_fmt",
+        "yuv420p",
+    )
     out = kit.out("tiny_out.mp4")
     proc = run_cli("video", tiny, kit.starry, *VIDEO_FAST, "-o", out)
     assert proc.returncode == 0, proc.stderr
@@ -219,8 +371,20 @@ def test_two_by_two_video_is_upscaled_to_the_working_size(kit):
 
 
 def test_odd_size_853x480_gets_even_sides(kit, bear):
-    odd = make_clip(kit.folder / "odd.mkv", "-i", str(bear), "-frames:v", "3", "-vf", "scale=853:480",
-                    "-c:v", "libx264", "-pix_fmt", "yuv444p", "-an")  # fmt: skip
+    odd = make_clip(
+        kit.folder / "odd.mkv",
+        "-i",
+        str(bear),
+        "-frames:v",
+        "3",
+        "-vf",
+        "scale=853:480",
+        "-c:v",
+        "libx264",
+        "-pix_fmt",
+        "yuv444p",
+        "-an",
+    )
     assert stream_facts(odd)["size"] == (853, 480)
     out = kit.out("odd_out.mp4")
     proc = run_cli("video", odd, kit.starry, *VIDEO_FAST, "--size", "85", "-o", out)
@@ -281,8 +445,11 @@ def unprivileged(tmp_path):
 
     locked = folder / "probe"
     locked.mkdir(mode=0o555)
-    probe = subprocess.run([sys.executable, "-c", f"open({str(locked / 'x')!r}, 'w')"],
-                           preexec_fn=_drop_permission_override, capture_output=True)  # fmt: skip
+    probe = subprocess.run(
+        [sys.executable, "-c", f"open({str(locked / 'x')!r}, 'w')"],
+        preexec_fn=_drop_permission_override,
+        capture_output=True,
+    )
     locked.rmdir()
     if probe.returncode == 0:
         pytest.skip("cannot drop root's permission override here")
@@ -300,7 +467,9 @@ def test_unwritable_output_folder(unprivileged, kit):
     locked.mkdir(mode=0o555)
     before = snapshot(folder)
     assert_one_line_error(run("image", cat, starry, *IMAGE_FAST, "-o", locked / "o.png"), "permission denied", "locked")
-    assert_one_line_error(run("video", kit.bear, starry, *VIDEO_FAST, "-o", locked / "o.mp4"), "permission denied", "locked")
+    assert_one_line_error(
+        run("video", kit.bear, starry, *VIDEO_FAST, "-o", locked / "o.mp4"), "permission denied", "locked"
+    )
     assert_nothing_lost(before, folder)
 
 
@@ -361,9 +530,14 @@ def test_stopped_during_a_frame_then_resume_matches_an_uninterrupted_run(kit, si
 
     out = kit.out("o.mp4")
     work = work_folder_for(out)
-    proc = subprocess.Popen(_video_cmd(kit.bear, kit.starry, *SEQUENCE, "-o", out), env=_env(),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                            preexec_fn=as_in_a_terminal)  # fmt: skip
+    proc = subprocess.Popen(
+        _video_cmd(kit.bear, kit.starry, *SEQUENCE, "-o", out),
+        env=_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=as_in_a_terminal,
+    )
     _wait_for(lambda: (work / "frame_000002.png").exists(), proc)
     time.sleep(0.3)  # inside frame 3's optimization
     proc.send_signal(signum)
@@ -379,8 +553,9 @@ def test_stopped_during_a_frame_then_resume_matches_an_uninterrupted_run(kit, si
     for frame in work.glob("frame_*.png"):
         assert cv2.imread(str(frame)) is not None, f"{frame.name} is damaged"
 
-    resumed = subprocess.run(_video_cmd(kit.bear, kit.starry, *SEQUENCE, "-o", out), env=_env(),
-                             capture_output=True, text=True)  # fmt: skip
+    resumed = subprocess.run(
+        _video_cmd(kit.bear, kit.starry, *SEQUENCE, "-o", out), env=_env(), capture_output=True, text=True
+    )
     assert resumed.returncode == 0, resumed.stderr
     assert f"{done} resumed" in resumed.stderr + resumed.stdout
     for i in range(5):
@@ -391,7 +566,20 @@ def test_stopped_during_a_frame_then_resume_matches_an_uninterrupted_run(kit, si
 
 def test_sigkill_during_the_final_encode_then_rerun_completes(kit):
     out = kit.out("o.mp4")
-    args = (kit.bear, kit.starry, "--size", "96", "--first-iterations", "2", "-n", "2", "--keep-frames", "-q", "-o", out)
+    args = (
+        kit.bear,
+        kit.starry,
+        "--size",
+        "96",
+        "--first-iterations",
+        "2",
+        "-n",
+        "2",
+        "--keep-frames",
+        "-q",
+        "-o",
+        out,
+    )
     subprocess.run(_video_cmd(*args), env=_env(), check=True)
     out.unlink()  # every frame is stylized: a rerun goes straight to the encode
     proc = subprocess.Popen(_video_cmd(*args), env=_env(), stderr=subprocess.DEVNULL, start_new_session=True)
@@ -413,7 +601,9 @@ def small_disk(tmp_path):
     """A 2 MiB tmpfs: a real ENOSPC from the kernel, for every writer (Python, OpenCV, ffmpeg)."""
     mount = tmp_path / "disk"
     mount.mkdir()
-    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)], capture_output=True, text=True)
+    proc = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)], capture_output=True, text=True
+    )
     if proc.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {proc.stderr.strip()}")
     yield mount
@@ -424,8 +614,22 @@ def test_full_disk_then_resume_after_space_is_freed(small_disk, kit):
     filler = small_disk / "filler.bin"
     filler.write_bytes(os.urandom(2 * 1024 * 1024 - 40 * 1024))  # ~40 KiB left: a few frames
     out = small_disk / "o.mp4"
-    args = ("video", kit.bear, kit.starry, "--size", "96", "--first-iterations", "2", "-n", "2", "--temporal",
-            "previous", "--keep-frames", "-o", out)  # fmt: skip
+    args = (
+        "video",
+        kit.bear,
+        kit.starry,
+        "--size",
+        "96",
+        "--first-iterations",
+        "2",
+        "-n",
+        "2",
+        "--temporal",
+        "previous",
+        "--keep-frames",
+        "-o",
+        out,
+    )
     before = snapshot(kit.folder)
     proc = run_cli(*args)
     assert_one_line_error(proc, "no space left on device")

@@ -73,7 +73,7 @@ def test_failed_write_leaves_nothing(tmp_path):
 
 
 def test_unknown_output_format(tmp_path):
-    with pytest.raises(OutputError, match="cannot write images as .xyz"):
+    with pytest.raises(OutputError, match=r"cannot write images as \.xyz"):
         write_image(tmp_path / "x.xyz", np.zeros((2, 2, 3), np.uint8))
 
 

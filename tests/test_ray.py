@@ -16,11 +16,10 @@ import numpy as np
 import pytest
 from conftest import ROOT, as_in_a_terminal, assert_one_line_error, make_clip, run_cli, stream_facts
 
-from framestyle.config import RuntimeConfig, StyleConfig, VideoConfig
+from framestyle.config import RayConfig, RuntimeConfig, StyleConfig, VideoConfig
 from framestyle.evaluate import warping_errors
-from framestyle.io.video import iter_frames, probe
-from framestyle.config import RayConfig
 from framestyle.events import FrameEvent, Reporter
+from framestyle.io.video import iter_frames, probe
 from framestyle.pipeline import open_engine, run_sequence, work_folder_for
 from framestyle.pipeline.segments import plan_segments, seam_pairs
 from framestyle.store import FrameStore
@@ -33,8 +32,17 @@ def ray_installed():
 
 @pytest.fixture(scope="module")
 def clip(tmp_path_factory, bear) -> Path:
-    return make_clip(tmp_path_factory.mktemp("ray") / "bear.mp4", "-i", str(bear), "-frames:v", "16",
-                     "-vf", "scale=96:-2", "-c:a", "aac")  # fmt: skip
+    return make_clip(
+        tmp_path_factory.mktemp("ray") / "bear.mp4",
+        "-i",
+        str(bear),
+        "-frames:v",
+        "16",
+        "-vf",
+        "scale=96:-2",
+        "-c:a",
+        "aac",
+    )
 
 
 def frames_of(work: Path) -> list[bytes]:
@@ -45,8 +53,7 @@ def test_without_ray_installed_the_error_is_one_line(tmp_path, cat, starry):
     fake = tmp_path / "fake"
     (fake / "ray").mkdir(parents=True)
     (fake / "ray" / "__init__.py").write_text("raise ImportError('No module named ray')\n")
-    proc = run_cli("images", tmp_path, starry, "--engine", "ray",
-                   env_extra={"PYTHONPATH": f"{fake}{os.pathsep}{ROOT}"})  # fmt: skip
+    proc = run_cli("images", tmp_path, starry, "--engine", "ray", env_extra={"PYTHONPATH": f"{fake}{os.pathsep}{ROOT}"})
     assert_one_line_error(proc, "pip install 'framestyle[ray]'")
     assert_one_line_error(run_cli("video", cat, starry, "--engine", "spark"), "--engine must be local or ray")
 
@@ -78,8 +85,20 @@ def test_folder_on_ray_matches_local_fails_alone_and_resumes(ray_installed, tmp_
 
 
 def test_video_with_temporal_none_gives_the_local_frames(ray_installed, tmp_path, clip, starry):
-    common = ("--size", "64", "--frames", "5", "--temporal", "none", "--first-iterations", "4", "--threads", "1",
-              "--keep-frames", "-q")  # fmt: skip
+    common = (
+        "--size",
+        "64",
+        "--frames",
+        "5",
+        "--temporal",
+        "none",
+        "--first-iterations",
+        "4",
+        "--threads",
+        "1",
+        "--keep-frames",
+        "-q",
+    )
     local, on_ray = tmp_path / "local.mp4", tmp_path / "ray.mp4"
     assert run_cli("video", clip, starry, *common, "-o", local).returncode == 0
     proc = run_cli("video", clip, starry, *common, "--engine", "ray", "--workers", "2", "-o", on_ray)
@@ -98,8 +117,28 @@ def test_segments_cover_the_clip_with_lead_ins():
 
 def test_video_segments_are_complete_and_seams_do_not_jump(ray_installed, tmp_path, clip, starry):
     out = tmp_path / "o.mp4"
-    proc = run_cli("video", clip, starry, "--size", "64", "--first-iterations", "30", "-n", "10", "--engine", "ray",
-                   "--workers", "2", "--segment", "6", "--overlap", "3", "--keep-frames", "-o", out)  # fmt: skip
+    proc = run_cli(
+        "video",
+        clip,
+        starry,
+        "--size",
+        "64",
+        "--first-iterations",
+        "30",
+        "-n",
+        "10",
+        "--engine",
+        "ray",
+        "--workers",
+        "2",
+        "--segment",
+        "6",
+        "--overlap",
+        "3",
+        "--keep-frames",
+        "-o",
+        out,
+    )
     assert proc.returncode == 0, proc.stderr
     facts = stream_facts(out)
     assert facts["frames"] == 16 and facts["audio"]
@@ -116,8 +155,21 @@ def test_video_segments_are_complete_and_seams_do_not_jump(ray_installed, tmp_pa
     assert at_seams < 2.0 * elsewhere, (at_seams, elsewhere)
 
     # A local run does not pick up frames a segmented run made (other settings).
-    refused = run_cli("video", clip, starry, "--size", "64", "--first-iterations", "30", "-n", "10", "--keep-frames",
-                      "-o", out, "--overwrite")  # fmt: skip
+    refused = run_cli(
+        "video",
+        clip,
+        starry,
+        "--size",
+        "64",
+        "--first-iterations",
+        "30",
+        "-n",
+        "10",
+        "--keep-frames",
+        "-o",
+        out,
+        "--overwrite",
+    )
     assert_one_line_error(refused, "other settings", "segment")
 
 
@@ -140,8 +192,15 @@ def test_a_lost_worker_loses_no_finished_frame(ray_installed, tmp_path, clip, st
                     ray.kill(worker, no_restart=False)
 
         run_sequence(
-            iter_frames(info, size=(48, 36)), total=8, work_folder=work, settings={"clip": "bear"}, engine=engine,
-            video=video, finish=lambda store: None, keep_frames=True, reporter=KillWorkersOnce(),
+            iter_frames(info, size=(48, 36)),
+            total=8,
+            work_folder=work,
+            settings={"clip": "bear"},
+            engine=engine,
+            video=video,
+            finish=lambda store: None,
+            keep_frames=True,
+            reporter=KillWorkersOnce(),
         )
     assert FrameStore(work).finished() == 8
     assert on_disk_at_kill
@@ -152,15 +211,38 @@ def test_a_lost_worker_loses_no_finished_frame(ray_installed, tmp_path, clip, st
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_a_stopped_ray_run_says_how_to_resume_and_resumes(ray_installed, tmp_path, clip, starry, signum):
     out = tmp_path / "o.mp4"
-    args = [sys.executable, "-m", "framestyle", "video", str(clip), str(starry), "--engine", "ray", "--size", "48",
-            "--segment", "8", "--overlap", "2", "--first-iterations", "10", "-n", "6", "-o", str(out)]  # fmt: skip
+    args = [
+        sys.executable,
+        "-m",
+        "framestyle",
+        "video",
+        str(clip),
+        str(starry),
+        "--engine",
+        "ray",
+        "--size",
+        "48",
+        "--segment",
+        "8",
+        "--overlap",
+        "2",
+        "--first-iterations",
+        "10",
+        "-n",
+        "6",
+        "-o",
+        str(out),
+    ]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                            preexec_fn=as_in_a_terminal)  # fmt: skip
+    proc = subprocess.Popen(
+        args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, preexec_fn=as_in_a_terminal
+    )
     work = work_folder_for(out)
     deadline = time.time() + 120
     while not list(work.glob("segment_*/frame_*.png")):
-        assert proc.poll() is None and time.time() < deadline, proc.stderr.read() if proc.poll() is not None else "timeout"
+        assert proc.poll() is None and time.time() < deadline, (
+            proc.stderr.read() if proc.poll() is not None else "timeout"
+        )
         time.sleep(0.05)
     proc.send_signal(signum)
     sent = time.time()

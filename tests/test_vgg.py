@@ -48,9 +48,9 @@ def test_torchvision_state_dict_matches_torchvision_model(tmp_path):
     torch.save(tv.state_dict(), path)
     ours = load_vgg19(path, last_layer="relu3_1")
     x = torch.rand(1, 3, 32, 32)
-    normalized = (x - torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)) / torch.tensor(
-        [0.229, 0.224, 0.225]
-    ).view(1, 3, 1, 1)
+    normalized = (x - torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)) / torch.tensor([0.229, 0.224, 0.225]).view(
+        1, 3, 1, 1
+    )
     with torch.no_grad():
         want = tv.features[:12](normalized)  # up to relu3_1
         got = ours(x, ["relu3_1"])["relu3_1"]

@@ -49,7 +49,15 @@ def test_default_output_name_and_no_audio(tmp_path, bear, starry):
 def test_silent_clip_odd_size_and_start(tmp_path, starry):
     # 853x480, no audio: an odd width must neither crash nor distort.
     src = make_clip(
-        tmp_path / "odd.mp4", "-f", "lavfi", "-i", "testsrc2=size=853x480:rate=24", "-frames:v", "30", "-pix_fmt", "yuv444p"
+        tmp_path / "odd.mp4",
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=853x480:rate=24",
+        "-frames:v",
+        "30",
+        "-pix_fmt",
+        "yuv444p",
     )
     out = tmp_path / "odd_out.mp4"
     proc = run_cli("video", src, starry, *FAST, "--size", "85", "--start", "0.5", "--frames", "3", "-o", out)
@@ -97,8 +105,21 @@ def test_flow_is_much_steadier_than_independent_frames(tmp_path, bear):
 
 
 def _video_cmd(bear, starry, out, *extra):
-    return [sys.executable, "-m", "framestyle", "video", str(bear), str(starry), *FAST, "--frames", "5",
-            "--keep-frames", "-o", str(out), *extra]  # fmt: skip
+    return [
+        sys.executable,
+        "-m",
+        "framestyle",
+        "video",
+        str(bear),
+        str(starry),
+        *FAST,
+        "--frames",
+        "5",
+        "--keep-frames",
+        "-o",
+        str(out),
+        *extra,
+    ]
 
 
 def test_kill_and_resume_gives_the_same_frames(tmp_path, bear, starry):
@@ -119,7 +140,9 @@ def test_kill_and_resume_gives_the_same_frames(tmp_path, bear, starry):
     assert 2 <= done < 5
 
     # Other settings on the same work folder are refused, nothing is touched.
-    refused = run_cli("video", bear, starry, *FAST, "--frames", "5", "--keep-frames", "-o", resumed, "--style-weight", "3")
+    refused = run_cli(
+        "video", bear, starry, *FAST, "--frames", "5", "--keep-frames", "-o", resumed, "--style-weight", "3"
+    )
     assert_one_line_error(refused, "other settings", "style_weight", "--restart")
     assert FrameStore(work).finished() == done
 
@@ -132,11 +155,12 @@ def test_kill_and_resume_gives_the_same_frames(tmp_path, bear, starry):
     assert stream_facts(resumed)["frames"] == 5
 
 
-
 def test_restart_discards_old_frames(tmp_path, bear, starry):
     out = tmp_path / "o.mp4"
     assert run_cli("video", bear, starry, *FAST, "--frames", "2", "--keep-frames", "-o", out).returncode == 0
-    proc = run_cli("video", bear, starry, *FAST, "--frames", "2", "-o", out, "--overwrite", "--restart", "--tv-weight", "5")
+    proc = run_cli(
+        "video", bear, starry, *FAST, "--frames", "2", "-o", out, "--overwrite", "--restart", "--tv-weight", "5"
+    )
     assert proc.returncode == 0, proc.stderr
     assert not work_folder_for(out).exists()
 
@@ -168,7 +192,8 @@ def test_eval_reports_json_and_chart(tmp_path, bear, starry):
 
 class TestBadVideoInput:
     def test_bad_container_and_numbers(self, tmp_path, bear, starry):
-        assert_one_line_error(run_cli("video", bear, starry, "--frames", "0", "-o", tmp_path / "o.mp4"), "frames must be at least 1")
+        assert_one_line_error(
+            run_cli("video", bear, starry, "--frames", "0", "-o", tmp_path / "o.mp4"), "frames must be at least 1"
+        )
         assert_one_line_error(run_cli("video", bear, starry, "--temporal", "magic"), "--temporal must be one of")
         assert_one_line_error(run_cli("video", bear, starry, "--crf", "99"), "crf must be between 0 and 51")
-

@@ -35,7 +35,7 @@ def line_chart(
     def point(i: int, v: float) -> tuple[int, int]:
         x = left + (width - left - right) * (i / max(1, longest - 1))
         y = height - bottom - (height - top - bottom) * (v / top_value)
-        return int(round(x)), int(round(y))
+        return round(x), round(y)
 
     for k, (name, vs) in enumerate(series.items()):
         color = _COLORS[k % len(_COLORS)]

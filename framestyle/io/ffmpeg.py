@@ -63,11 +63,27 @@ class FfmpegWriter:
         self.frames = 0
         rate = Fraction(fps).limit_denominator(100000)
         self.command = [
-            ffmpeg_exe(), "-nostdin", "-y", "-hide_banner", "-loglevel", "error",
-            "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{size[0]}x{size[1]}", "-r", str(rate), "-i", "pipe:0",
-            *extra_inputs, *output_args, str(self.path),
-        ]  # fmt: skip
-        self._stderr = tempfile.TemporaryFile()
+            ffmpeg_exe(),
+            "-nostdin",
+            "-y",
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgb24",
+            "-s",
+            f"{size[0]}x{size[1]}",
+            "-r",
+            str(rate),
+            "-i",
+            "pipe:0",
+            *extra_inputs,
+            *output_args,
+            str(self.path),
+        ]
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close(), with the process
         try:
             self._process = subprocess.Popen(
                 self.command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._stderr
@@ -75,8 +91,10 @@ class FfmpegWriter:
         except OSError as err:
             self._stderr.close()
             raise EncodeError(f"cannot start ffmpeg: {err.strerror or err}") from None
+        assert self._process.stdin is not None  # stdin=PIPE
+        self._stdin = self._process.stdin
 
-    def __enter__(self) -> "FfmpegWriter":
+    def __enter__(self) -> FfmpegWriter:
         return self
 
     def write(self, rgb_uint8: np.ndarray) -> None:
@@ -84,7 +102,7 @@ class FfmpegWriter:
         if (w, h) != self.size:
             raise ValueError(f"frame is {w}x{h}, the writer expects {self.size[0]}x{self.size[1]}")
         try:
-            self._process.stdin.write(np.ascontiguousarray(rgb_uint8, dtype=np.uint8).tobytes())
+            self._stdin.write(np.ascontiguousarray(rgb_uint8, dtype=np.uint8).tobytes())
         except (BrokenPipeError, OSError):
             self._fail()
         self.frames += 1
@@ -102,7 +120,7 @@ class FfmpegWriter:
     def close(self) -> None:
         """Finish the file; raise EncodeError if ffmpeg did not succeed."""
         with contextlib.suppress(BrokenPipeError, OSError):
-            self._process.stdin.close()
+            self._stdin.close()
         if self._process.wait() != 0:
             self._fail()
 
@@ -110,7 +128,7 @@ class FfmpegWriter:
         with contextlib.suppress(OSError):
             self._process.kill()
         with contextlib.suppress(OSError, ValueError):
-            self._process.stdin.close()
+            self._stdin.close()
         self._process.wait()
 
     def __exit__(
@@ -134,7 +152,12 @@ def h264_args(*, crf: int = 18, codec: str = "libx264", preset: str = "medium") 
 
 def gif_args() -> list[str]:
     # One palette for the whole animation, built from the frames themselves.
-    return ["-filter_complex", "split[a][b];[a]palettegen=stats_mode=full[p];[b][p]paletteuse=dither=sierra2_4a", "-loop", "0"]
+    return [
+        "-filter_complex",
+        "split[a][b];[a]palettegen=stats_mode=full[p];[b][p]paletteuse=dither=sierra2_4a",
+        "-loop",
+        "0",
+    ]
 
 
 def write_animation(path: Path, frames: Sequence[np.ndarray], *, fps: float, hold_last: float = 1.0) -> None:

@@ -53,7 +53,7 @@ def check_output(output: Path, inputs: Iterable[Path], *, overwrite: bool) -> No
     if output.is_dir():
         raise OutputError(f"output {output} is a directory; give a file name")
     if output.exists() and not overwrite:
-        raise OutputError(f"output {output} already exists (pass --overwrite to replace it)")
+        raise OutputError(f"output {output} already exists (pass `overwrite=True` to replace it)")
 
 
 def ensure_dir(folder: Path) -> Path:
@@ -136,8 +136,7 @@ def atomic_path(final: Path) -> Iterator[Path]:
 
 
 def write_bytes_atomic(final: Path, data: bytes) -> None:
-    with atomic_path(final) as tmp:
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
+    with atomic_path(final) as tmp, open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())

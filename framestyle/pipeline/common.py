@@ -58,7 +58,7 @@ def require_sequence_init(config: StyleConfig) -> None:
     """Frames after the first start from the previous frame, so a start image file would
     only ever paint the first: sequences accept 'content' or 'noise'."""
     if config.init not in ("content", "noise"):
-        raise ConfigError("`init` for videos and frame sequences must be 'content' or 'noise', not an image file")
+        raise ConfigError("`init` for sequences (videos, ordered folders) must be 'content' or 'noise', not an image")
 
 
 def file_identity(path: Path) -> dict[str, Any]:

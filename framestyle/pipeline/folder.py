@@ -49,7 +49,9 @@ def plan_folder(
         require_file(style, "style image")
     images, others = list_folder(folder, recursive=recursive)
     if not images:
-        raise InputError(f"no images in {folder} (looked for {', '.join(sorted({'jpg', 'png', 'webp', 'bmp', 'tif'}))})")
+        raise InputError(
+            f"no images in {folder} (looked for {', '.join(sorted({'jpg', 'png', 'webp', 'bmp', 'tif'}))})"
+        )
     source, target = Path(folder).resolve(), Path(output_dir).resolve()
     if target == source or (recursive and source in target.parents):
         raise OutputError(f"output folder {output_dir} must not be (inside) the input folder {folder}")
@@ -57,7 +59,8 @@ def plan_folder(
     # a.jpg and a.png would both become a.png: keep the source extension in such names.
     taken = {n for n in names if names.count(n) > 1}
     names = [
-        rel.parent / f"{rel.stem}_{rel.suffix[1:].lower()}{suffix}" if n in taken else n for rel, n in zip(images, names)
+        rel.parent / f"{rel.stem}_{rel.suffix[1:].lower()}{suffix}" if n in taken else n
+        for rel, n in zip(images, names)
     ]
     return FolderPlan(
         folder=Path(folder),

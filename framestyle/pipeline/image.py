@@ -24,7 +24,9 @@ class ImageOutcome:
     animation: Path | None
 
 
-def write_picture(output: Path, painted: PaintedPicture, *, animate: Path | None = None, animate_fps: float = 12.0) -> None:
+def write_picture(
+    output: Path, painted: PaintedPicture, *, animate: Path | None = None, animate_fps: float = 12.0
+) -> None:
     """The picture, and its animation when asked, each written atomically."""
     write_image(output, painted.picture)
     if animate is not None:

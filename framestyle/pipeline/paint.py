@@ -14,8 +14,8 @@ import torch
 from ..config import RuntimeConfig, StyleConfig, VideoConfig
 from ..events import SILENT, IterationEvent, Reporter, Tee
 from ..flow import warp_previous
-from ..io.images import resize_rgb, write_image
 from ..io.files import ensure_dir
+from ..io.images import resize_rgb, write_image
 from ..stylize import Stylizer, StylizeResult, TemporalTarget
 from ..tensors import to_rgb_uint8, to_tensor
 
@@ -124,5 +124,7 @@ def paint_frame(
                 weight=video.temporal_weight,
             )
     iterations = frame_iterations(first, video, stylizer.config)
-    result = stylizer.stylize(to_tensor(content), init=init, temporal=temporal, iterations=iterations, reporter=reporter)
+    result = stylizer.stylize(
+        to_tensor(content), init=init, temporal=temporal, iterations=iterations, reporter=reporter
+    )
     return to_rgb_uint8(result.image), result

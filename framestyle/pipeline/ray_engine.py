@@ -10,6 +10,7 @@ painted in parallel, each in order with temporal coherence.
 from __future__ import annotations
 
 import contextlib
+import functools
 import signal
 import tempfile
 import threading
@@ -183,7 +184,7 @@ class RayEngine:
                     more = False
                     break
                 reporter.item_started(task.index)
-                pool.submit(task, lambda worker, t=task: worker.paint_picture.remote(t))
+                pool.submit(task, functools.partial(_remote_picture, task=task))
             if not pool.busy:
                 return
             done = pool.next_done()
@@ -267,6 +268,10 @@ class RayEngine:
                 submit(lane, done.worker)
         if coherent:
             compose_frames(store, segments, total)
+
+
+def _remote_picture(worker: Any, *, task: PictureTask) -> Any:
+    return worker.paint_picture.remote(task)
 
 
 def _chain(first: np.ndarray, rest: Iterator[np.ndarray]) -> Iterator[np.ndarray]:

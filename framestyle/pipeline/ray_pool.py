@@ -105,7 +105,9 @@ class TaskPool:
                 failure = err
             task.tries += 1
             if task.tries >= self.retries:
-                return Done(task.key, task.worker, WorkerError(f"worker failed {self.retries} times: {first_line(failure)}"))
+                return Done(
+                    task.key, task.worker, WorkerError(f"worker failed {self.retries} times: {first_line(failure)}")
+                )
             if self.free:  # another worker; the failed one goes back (Ray restarts it)
                 self.free.append(task.worker)
                 task.worker = self.free.popleft()

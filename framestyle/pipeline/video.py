@@ -65,7 +65,9 @@ def plan_video(
     info = probe(video_path, start_seconds=start_seconds, max_frames=max_frames)
     size = fit_long_side(info.width, info.height, config.size, even=True)
     check_vgg_size(*size, what=f"video at `size={config.size}`")
-    return VideoPlan(info=info, size=size, output=output, work_folder=work_folder_for(output), audio=video.audio and info.has_audio)
+    return VideoPlan(
+        info=info, size=size, output=output, work_folder=work_folder_for(output), audio=video.audio and info.has_audio
+    )
 
 
 class _StepClock(Reporter):

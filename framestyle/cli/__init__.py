@@ -1,0 +1,150 @@
+"""The command line: parse flags, call the pipeline, report. Nothing else lives here.
+
+``main`` is the boundary: every failure becomes one line on stderr and an exit code, and
+the settings that core messages name (in backticks) are spelled as this CLI's flags.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import sys
+from typing import Annotated
+
+import typer
+
+from ..errors import FramestyleError
+from .evaluate import evaluate
+from .image import image
+from .images import images
+from .video import video
+
+app = typer.Typer(
+    name="framestyle",
+    help="Paint images and videos in the style of an artwork (neural style transfer, VGG19).",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from .. import __version__
+
+        print(f"framestyle {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    """Paint images and videos in the style of an artwork (neural style transfer, VGG19)."""
+
+
+app.command()(image)
+app.command()(video)
+app.command("eval")(evaluate)
+app.command()(images)
+
+# Core parameters whose flag has another name.
+_FLAG_NAMES = {"image_format": "format", "output_dir": "output"}
+_SETTING = re.compile(r"`([a-z][a-z0-9_]*)(?:=([^`]*))?`")
+
+
+def flag_spelling(message: str) -> str:
+    """Spell the settings a core message names in backticks as flags of this CLI.
+
+    >>> flag_spelling("pass `restart=True` to start over")
+    'pass --restart to start over'
+    >>> flag_spelling("`preserve_color=False` transfers color too")
+    '--no-preserve-color transfers color too'
+    >>> flag_spelling("the video at `size=512` is too small; use a larger `size`")
+    'the video at --size 512 is too small; use a larger --size'
+    >>> flag_spelling("`image_format` must be one of bmp, jpg")
+    '--format must be one of bmp, jpg'
+    """
+
+    def flag(match: re.Match[str]) -> str:
+        name, value = match.group(1), match.group(2)
+        dashed = _FLAG_NAMES.get(name, name).replace("_", "-")
+        if value == "True" or value is None:
+            return f"--{dashed}"
+        if value == "False":
+            return f"--no-{dashed}"
+        return f"--{dashed} {value}"
+
+    return _SETTING.sub(flag, message)
+
+
+def _usage_message(err: typer.TyperException) -> str:
+    """One line for a usage error; a bad choice reads like a bad choice in a preset."""
+    message = " ".join(err.format_message().split())
+    param = getattr(err, "param", None)
+    # typer says "[Value error, ]'sgd' is not one of 'lbfgs', 'adam'."
+    choices = re.search(r"""(?:^|, )('.*'|".*") is not one of (.*?)\.?$""", getattr(err, "message", ""))
+    opts = getattr(param, "opts", None)
+    if choices and opts:
+        return f"{max(opts, key=len)} must be one of {choices.group(2)} (got {choices.group(1)})"
+    return message
+
+
+def _error(message: str) -> None:
+    print(f"framestyle: error: {message}", file=sys.stderr)
+
+
+def _stop_on_terminate(signum: int, frame: object) -> None:
+    # `kill`, `docker stop` and schedulers send SIGTERM: stop as cleanly as after Ctrl-C.
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; every failure becomes one line on stderr and an exit code."""
+    signal.signal(signal.SIGTERM, _stop_on_terminate)
+    command = typer.main.get_command(app)
+    args = sys.argv[1:] if argv is None else argv
+    # A bare `framestyle` is a usage error: rich prints its help on stdout, so send it to stderr.
+    bare = contextlib.redirect_stdout(sys.stderr) if not args else contextlib.nullcontext()
+    try:
+        with bare:
+            result = command.main(args=args, prog_name="framestyle", standalone_mode=False)
+        return result if isinstance(result, int) else 0
+    except typer.Exit as exit_:
+        return exit_.exit_code
+    except typer.TyperException as err:  # usage errors: unknown flag, bad number, bad choice...
+        if type(err).__name__ == "NoArgsIsHelpError":
+            if err.format_message():  # without rich the help is the message
+                print(err.format_message(), file=sys.stderr)
+        else:
+            _error(_usage_message(err))
+        return 2
+    except (KeyboardInterrupt, typer.Abort):
+        _error("interrupted")
+        return 130
+    except FramestyleError as err:
+        _error(flag_spelling(str(err)))
+        return err.exit_code
+    except MemoryError:
+        _error("out of memory; try a smaller --size")
+        return 2
+    except Exception as err:  # a bug: say so in one line unless asked for the traceback
+        if os.environ.get("FRAMESTYLE_DEBUG"):
+            raise
+        if "out of memory" in str(err).lower():
+            _error("out of memory; try a smaller --size")
+            return 2
+        _error(f"internal error: {type(err).__name__}: {err} (FRAMESTYLE_DEBUG=1 shows the traceback)")
+        return 1
+
+
+def run() -> None:
+    sys.exit(main())
+
+
+__all__ = ["app", "flag_spelling", "main", "run"]

@@ -1,0 +1,111 @@
+"""framestyle image: one photo, painted."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .. import ui
+from ..config import merge_settings
+from ..pipeline import default_image_output, open_engine, stylize_image_file
+from .common import settings_flags
+from .options import (
+    ConfigOpt,
+    ContentLayersOpt,
+    ContentWeightOpt,
+    DeviceOpt,
+    InitOpt,
+    IterationsOpt,
+    LearningRateOpt,
+    OptimizerOpt,
+    OverwriteOpt,
+    PatienceOpt,
+    PoolingOpt,
+    PrecisionOpt,
+    PreserveColorOpt,
+    QuietOpt,
+    ScalesOpt,
+    SeedOpt,
+    SizeOpt,
+    StyleBlendOpt,
+    StyleLayersOpt,
+    StyleLayerWeightsOpt,
+    StyleScaleOpt,
+    StyleWeightOpt,
+    ThreadsOpt,
+    ToleranceOpt,
+    TvWeightOpt,
+    WeightsOpt,
+    help_text,
+)
+
+
+def image(
+    ctx: typer.Context,
+    content: Annotated[Path, typer.Argument(help="The photo to paint.", show_default=False)],
+    styles: Annotated[list[Path], typer.Argument(help="One or more style images (paintings).", show_default=False)],
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help=help_text("Output image.", default="CONTENT_STYLE.png beside the content"),
+            show_default=False,
+        ),
+    ] = None,
+    animate: Annotated[
+        Path | None,
+        typer.Option(help="Also write the optimization as an animation (.gif or .mp4).", show_default=False),
+    ] = None,
+    animate_every: Annotated[int, typer.Option(min=1, help="Capture a frame every K steps.")] = 5,
+    animate_fps: Annotated[float, typer.Option(min=0.1, help="Animation frame rate.")] = 12.0,
+    save_every: Annotated[
+        int, typer.Option(min=0, help="Save every K-th step as a PNG in --progress-dir (0: never).")
+    ] = 0,
+    progress_dir: Annotated[Path | None, typer.Option(help="Folder for --save-every PNGs.", show_default=False)] = None,
+    config: ConfigOpt = None,
+    size: SizeOpt = None,
+    quiet: QuietOpt = False,
+    overwrite: OverwriteOpt = False,
+    content_weight: ContentWeightOpt = None,
+    style_weight: StyleWeightOpt = None,
+    tv_weight: TvWeightOpt = None,
+    content_layers: ContentLayersOpt = None,
+    style_layers: StyleLayersOpt = None,
+    style_layer_weights: StyleLayerWeightsOpt = None,
+    style_blend: StyleBlendOpt = None,
+    style_scale: StyleScaleOpt = None,
+    preserve_color: PreserveColorOpt = None,
+    pooling: PoolingOpt = None,
+    init: InitOpt = None,
+    seed: SeedOpt = None,
+    iterations: IterationsOpt = None,
+    optimizer: OptimizerOpt = None,
+    learning_rate: LearningRateOpt = None,
+    tolerance: ToleranceOpt = None,
+    patience: PatienceOpt = None,
+    scales: ScalesOpt = None,
+    device: DeviceOpt = None,
+    precision: PrecisionOpt = None,
+    threads: ThreadsOpt = None,
+    weights: WeightsOpt = None,
+) -> None:
+    """Stylize one image: framestyle image photo.jpg starry.jpg"""
+    style_config, runtime, _ = merge_settings(config, settings_flags(ctx))
+    with open_engine(styles, style_config, runtime) as engine, ui.IterationBar(quiet=quiet) as bar:
+        outcome = stylize_image_file(
+            content,
+            output=output or default_image_output(content, styles),
+            engine=engine,
+            overwrite=overwrite,
+            animate=animate,
+            animate_every=animate_every,
+            animate_fps=animate_fps,
+            save_every=save_every,
+            progress_dir=progress_dir,
+            reporter=bar,
+        )
+    if not quiet:
+        ui.say(ui.image_summary(outcome))

@@ -1,0 +1,196 @@
+"""framestyle images: a folder, each picture alone or (--sequence) as the frames of a video."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .. import ui
+from ..config import VIDEO_FRAME_ITERATIONS, merge_settings
+from ..errors import ConfigError
+from ..pipeline import default_folder_output, open_engine, plan_folder, stylize_folder, stylize_folder_sequence
+from .common import ray_settings, settings_flags
+from .options import (
+    VIDEO,
+    AddressOpt,
+    AnimateFormat,
+    CodecOpt,
+    ConfigOpt,
+    ContentLayersOpt,
+    ContentWeightOpt,
+    CpusPerWorkerOpt,
+    CrfOpt,
+    DeviceOpt,
+    Engine,
+    EngineOpt,
+    FirstIterationsOpt,
+    GpusPerWorkerOpt,
+    ImageFormat,
+    InitOpt,
+    IterationsOpt,
+    LearningRateOpt,
+    OptimizerOpt,
+    OverlapOpt,
+    OverwriteOpt,
+    PatienceOpt,
+    PoolingOpt,
+    PrecisionOpt,
+    PreserveColorOpt,
+    QuietOpt,
+    ScalesOpt,
+    SeedOpt,
+    SegmentOpt,
+    SizeOpt,
+    StyleBlendOpt,
+    StyleLayersOpt,
+    StyleLayerWeightsOpt,
+    StyleScaleOpt,
+    StyleWeightOpt,
+    TemporalOpt,
+    TemporalWeightOpt,
+    ThreadsOpt,
+    ToleranceOpt,
+    TvWeightOpt,
+    WeightsOpt,
+    WorkersOpt,
+    help_text,
+)
+
+
+def images(
+    ctx: typer.Context,
+    folder: Annotated[Path, typer.Argument(metavar="DIR", help="A folder of images.", show_default=False)],
+    styles: Annotated[list[Path], typer.Argument(help="One or more style images.", show_default=False)],
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help=help_text("Output folder.", default="DIR_STYLE beside DIR"), show_default=False
+        ),
+    ] = None,
+    recursive: Annotated[
+        bool, typer.Option("--recursive", "-r", help="Include subfolders; outputs mirror the tree.")
+    ] = False,
+    image_format: Annotated[
+        ImageFormat, typer.Option("--format", case_sensitive=False, help="Output format: png, jpg, webp, bmp, tif.")
+    ] = ImageFormat.png,
+    animate_dir: Annotated[
+        Path | None, typer.Option(help="Write one progress animation per image here.", show_default=False)
+    ] = None,
+    animate_format: Annotated[
+        AnimateFormat, typer.Option(case_sensitive=False, help="gif or mp4, for --animate-dir.")
+    ] = AnimateFormat.gif,
+    animate_every: Annotated[int, typer.Option(min=1, help="Capture a frame every K steps.")] = 5,
+    config: ConfigOpt = None,
+    size: SizeOpt = None,
+    restart: Annotated[
+        bool, typer.Option("--restart", help="With --sequence: discard frames of an earlier run with other settings.")
+    ] = False,
+    keep_frames: Annotated[
+        bool, typer.Option("--keep-frames", help="With --sequence: keep the work folder after success.")
+    ] = False,
+    quiet: QuietOpt = False,
+    overwrite: OverwriteOpt = False,
+    content_weight: ContentWeightOpt = None,
+    style_weight: StyleWeightOpt = None,
+    tv_weight: TvWeightOpt = None,
+    content_layers: ContentLayersOpt = None,
+    style_layers: StyleLayersOpt = None,
+    style_layer_weights: StyleLayerWeightsOpt = None,
+    style_blend: StyleBlendOpt = None,
+    style_scale: StyleScaleOpt = None,
+    preserve_color: PreserveColorOpt = None,
+    pooling: PoolingOpt = None,
+    init: InitOpt = None,
+    seed: SeedOpt = None,
+    iterations: IterationsOpt = None,
+    first_iterations: FirstIterationsOpt = None,
+    optimizer: OptimizerOpt = None,
+    learning_rate: LearningRateOpt = None,
+    tolerance: ToleranceOpt = None,
+    patience: PatienceOpt = None,
+    scales: ScalesOpt = None,
+    sequence: Annotated[
+        bool,
+        typer.Option(
+            "--sequence",
+            help="Treat the images (natural order) as video frames, temporally coherent.",
+            rich_help_panel=VIDEO,
+        ),
+    ] = False,
+    to_video: Annotated[
+        Path | None,
+        typer.Option(
+            help="With --sequence: encode the frames into this video.", show_default=False, rich_help_panel=VIDEO
+        ),
+    ] = None,
+    fps: Annotated[float, typer.Option(min=0.01, help="Frame rate for --to-video.", rich_help_panel=VIDEO)] = 24.0,
+    temporal: TemporalOpt = None,
+    temporal_weight: TemporalWeightOpt = None,
+    crf: CrfOpt = None,
+    codec: CodecOpt = None,
+    device: DeviceOpt = None,
+    precision: PrecisionOpt = None,
+    threads: ThreadsOpt = None,
+    weights: WeightsOpt = None,
+    engine: EngineOpt = Engine.local,
+    address: AddressOpt = None,
+    workers: WorkersOpt = 0,
+    cpus_per_worker: CpusPerWorkerOpt = 1.0,
+    gpus_per_worker: GpusPerWorkerOpt = None,
+    segment: SegmentOpt = 120,
+    overlap: OverlapOpt = 10,
+) -> None:
+    """Stylize a folder: each image alone, or --sequence for ordered video frames."""
+    base = {"iterations": VIDEO_FRAME_ITERATIONS} if sequence else {}
+    style_config, runtime, video_config = merge_settings(config, settings_flags(ctx), base=base)
+    if to_video is not None and not sequence:
+        raise ConfigError("--to-video needs --sequence")
+    if sequence and animate_dir is not None:
+        raise ConfigError("--animate-dir works on independent images, not with --sequence")
+    ray_config = ray_settings(ctx)
+    out_dir = output or default_folder_output(folder, styles)
+    plan = plan_folder(folder, styles, output_dir=out_dir, recursive=recursive, image_format=image_format.value)
+    if not quiet:
+        for other in plan.not_images:
+            ui.say(f"skipping {folder / other}: not an image")
+    total = len(plan.images)
+    if sequence:
+        with (
+            open_engine(styles, style_config, runtime, ray_config) as painter,
+            ui.FrameBars(quiet=quiet, total=total) as bars,
+        ):
+            outcome = stylize_folder_sequence(
+                plan,
+                engine=painter,
+                video=video_config,
+                to_video=to_video,
+                fps=Fraction(fps).limit_denominator(1001),
+                restart=restart,
+                keep_frames=keep_frames,
+                overwrite=overwrite,
+                reporter=bars,
+            )
+        if not quiet:
+            ui.say(ui.sequence_summary(outcome))
+        return
+
+    with (
+        open_engine(styles, style_config, runtime, ray_config) as painter,
+        ui.FrameBars(quiet=quiet, total=total, label="images") as bars,
+    ):
+        summary = stylize_folder(
+            plan,
+            engine=painter,
+            overwrite=overwrite,
+            animate_dir=animate_dir,
+            animate_format=animate_format.value,
+            animate_every=animate_every,
+            reporter=bars,
+        )
+    if not quiet or summary.failed:
+        ui.say(ui.batch_summary(plan, summary))
+    if summary.failed:
+        raise typer.Exit(1)

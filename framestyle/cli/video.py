@@ -1,0 +1,158 @@
+"""framestyle video: a clip, painted frame by frame with temporal coherence."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .. import ui
+from ..config import VIDEO_FRAME_ITERATIONS, merge_settings
+from ..pipeline import LocalEngine, default_video_output, estimate_seconds, open_engine, plan_video, stylize_video
+from ..pipeline.paint import PaintSettings
+from .common import ray_settings, settings_flags
+from .options import (
+    VIDEO,
+    AddressOpt,
+    AudioOpt,
+    CodecOpt,
+    ConfigOpt,
+    ContentLayersOpt,
+    ContentWeightOpt,
+    CpusPerWorkerOpt,
+    CrfOpt,
+    DeviceOpt,
+    Engine,
+    EngineOpt,
+    FirstIterationsOpt,
+    FrameIterationsOpt,
+    GpusPerWorkerOpt,
+    InitOpt,
+    LearningRateOpt,
+    OptimizerOpt,
+    OverlapOpt,
+    OverwriteOpt,
+    PatienceOpt,
+    PoolingOpt,
+    PrecisionOpt,
+    PreserveColorOpt,
+    QuietOpt,
+    ScalesOpt,
+    SeedOpt,
+    SegmentOpt,
+    SizeOpt,
+    StyleBlendOpt,
+    StyleLayersOpt,
+    StyleLayerWeightsOpt,
+    StyleScaleOpt,
+    StyleWeightOpt,
+    TemporalOpt,
+    TemporalWeightOpt,
+    ThreadsOpt,
+    ToleranceOpt,
+    TvWeightOpt,
+    WeightsOpt,
+    WorkersOpt,
+    help_text,
+)
+
+
+def video(
+    ctx: typer.Context,
+    source: Annotated[Path, typer.Argument(metavar="VIDEO", help="The clip to paint.", show_default=False)],
+    styles: Annotated[list[Path], typer.Argument(help="One or more style images.", show_default=False)],
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help=help_text("Output video (.mp4, .mkv, .mov, .webm).", default="VIDEO_STYLE.mp4 beside the video"),
+            show_default=False,
+        ),
+    ] = None,
+    config: ConfigOpt = None,
+    size: SizeOpt = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print what would run and an estimated time, then exit.")
+    ] = False,
+    restart: Annotated[
+        bool, typer.Option("--restart", help="Discard frames left by an earlier run with other settings.")
+    ] = False,
+    keep_frames: Annotated[
+        bool, typer.Option("--keep-frames", help="Keep the work folder of PNG frames after success.")
+    ] = False,
+    quiet: QuietOpt = False,
+    overwrite: OverwriteOpt = False,
+    content_weight: ContentWeightOpt = None,
+    style_weight: StyleWeightOpt = None,
+    tv_weight: TvWeightOpt = None,
+    content_layers: ContentLayersOpt = None,
+    style_layers: StyleLayersOpt = None,
+    style_layer_weights: StyleLayerWeightsOpt = None,
+    style_blend: StyleBlendOpt = None,
+    style_scale: StyleScaleOpt = None,
+    preserve_color: PreserveColorOpt = None,
+    pooling: PoolingOpt = None,
+    init: InitOpt = None,
+    seed: SeedOpt = None,
+    iterations: FrameIterationsOpt = None,
+    first_iterations: FirstIterationsOpt = None,
+    optimizer: OptimizerOpt = None,
+    learning_rate: LearningRateOpt = None,
+    tolerance: ToleranceOpt = None,
+    patience: PatienceOpt = None,
+    scales: ScalesOpt = None,
+    frames: Annotated[
+        int | None, typer.Option(help="Only the first N frames.", show_default=False, rich_help_panel=VIDEO)
+    ] = None,
+    start: Annotated[float, typer.Option(help="Start this many seconds into the clip.", rich_help_panel=VIDEO)] = 0.0,
+    temporal: TemporalOpt = None,
+    temporal_weight: TemporalWeightOpt = None,
+    audio: AudioOpt = None,
+    crf: CrfOpt = None,
+    codec: CodecOpt = None,
+    device: DeviceOpt = None,
+    precision: PrecisionOpt = None,
+    threads: ThreadsOpt = None,
+    weights: WeightsOpt = None,
+    engine: EngineOpt = Engine.local,
+    address: AddressOpt = None,
+    workers: WorkersOpt = 0,
+    cpus_per_worker: CpusPerWorkerOpt = 1.0,
+    gpus_per_worker: GpusPerWorkerOpt = None,
+    segment: SegmentOpt = 120,
+    overlap: OverlapOpt = 10,
+) -> None:
+    """Stylize a video, temporally coherent, same fps, audio kept: framestyle video in.mp4 starry.jpg"""
+    base = {"iterations": VIDEO_FRAME_ITERATIONS}
+    style_config, runtime, video_config = merge_settings(config, settings_flags(ctx), base=base)
+    ray_config = ray_settings(ctx)
+    plan = plan_video(
+        source,
+        styles,
+        output=output or default_video_output(source, styles),
+        config=style_config,
+        video=video_config,
+        start_seconds=start,
+        max_frames=frames,
+        overwrite=overwrite,
+    )
+    note = ui.container_note(plan.info, trimmed=frames is not None or bool(start))
+    if note and not quiet:
+        ui.say(note)
+    if dry_run:
+        # The estimate times a few real steps here, whichever engine the run would use.
+        with LocalEngine(PaintSettings(tuple(styles), style_config, runtime)) as local:
+            seconds = estimate_seconds(plan, local.stylizer, video_config)
+            print(ui.video_dry_run_text(plan, style_config, video_config, seconds=seconds, backend=local.backend))
+        return
+    with (
+        open_engine(styles, style_config, runtime, ray_config) as painter,
+        ui.FrameBars(quiet=quiet, total=plan.info.frames) as bars,
+    ):
+        outcome = stylize_video(
+            plan, engine=painter, video=video_config, restart=restart, keep_frames=keep_frames, reporter=bars
+        )
+    if not quiet:
+        ui.say(ui.video_summary(plan, outcome))
