@@ -3,25 +3,23 @@
 from __future__ import annotations
 
 import dataclasses
-from enum import Enum
 from typing import Any
 
 import typer
 
 from ..config import RayConfig
-from .options import Engine
 
 
 def settings_flags(ctx: typer.Context) -> dict[str, Any]:
-    """Every flag the command was given, by parameter name, choices as strings; the
-    settings among them have the settings' names, and ``merge_settings`` takes only those."""
-    return {name: value.value if isinstance(value, Enum) else value for name, value in ctx.params.items()}
+    """Every flag the command was given, by parameter name; the settings among them have
+    the settings' names, and ``merge_settings`` takes only those."""
+    return dict(ctx.params)
 
 
 def ray_settings(ctx: typer.Context) -> RayConfig | None:
     """The Ray engine's settings from the command's flags (same names), or None for a local run."""
     params = ctx.params
-    if params["engine"] is Engine.local:
+    if params["engine"] == "local":
         return None
     from ..pipeline.ray_pool import import_ray
 

@@ -10,38 +10,20 @@ import typer
 from .. import ui
 from ..config import merge_settings
 from ..pipeline import default_image_output, open_engine, stylize_image_file
+from . import panels
 from .common import settings_flags
 from .options import (
     ConfigOpt,
-    ContentLayersOpt,
-    ContentWeightOpt,
-    DeviceOpt,
-    InitOpt,
     IterationsOpt,
-    LearningRateOpt,
-    OptimizerOpt,
     OverwriteOpt,
-    PatienceOpt,
-    PoolingOpt,
-    PrecisionOpt,
-    PreserveColorOpt,
     QuietOpt,
-    ScalesOpt,
-    SeedOpt,
     SizeOpt,
-    StyleBlendOpt,
-    StyleLayersOpt,
-    StyleLayerWeightsOpt,
-    StyleScaleOpt,
-    StyleWeightOpt,
-    ThreadsOpt,
-    ToleranceOpt,
-    TvWeightOpt,
-    WeightsOpt,
     help_text,
 )
+from .panels import with_panels
 
 
+@with_panels(panels.look, panels.optimization, panels.hardware)
 def image(
     ctx: typer.Context,
     content: Annotated[Path, typer.Argument(help="The photo to paint.", show_default=False)],
@@ -69,28 +51,7 @@ def image(
     size: SizeOpt = None,
     quiet: QuietOpt = False,
     overwrite: OverwriteOpt = False,
-    content_weight: ContentWeightOpt = None,
-    style_weight: StyleWeightOpt = None,
-    tv_weight: TvWeightOpt = None,
-    content_layers: ContentLayersOpt = None,
-    style_layers: StyleLayersOpt = None,
-    style_layer_weights: StyleLayerWeightsOpt = None,
-    style_blend: StyleBlendOpt = None,
-    style_scale: StyleScaleOpt = None,
-    preserve_color: PreserveColorOpt = None,
-    pooling: PoolingOpt = None,
-    init: InitOpt = None,
-    seed: SeedOpt = None,
     iterations: IterationsOpt = None,
-    optimizer: OptimizerOpt = None,
-    learning_rate: LearningRateOpt = None,
-    tolerance: ToleranceOpt = None,
-    patience: PatienceOpt = None,
-    scales: ScalesOpt = None,
-    device: DeviceOpt = None,
-    precision: PrecisionOpt = None,
-    threads: ThreadsOpt = None,
-    weights: WeightsOpt = None,
 ) -> None:
     """Stylize one image: framestyle image photo.jpg starry.jpg"""
     style_config, runtime, _ = merge_settings(config, settings_flags(ctx))

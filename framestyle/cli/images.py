@@ -12,54 +12,23 @@ from .. import ui
 from ..config import VIDEO_FRAME_ITERATIONS, merge_settings
 from ..errors import ConfigError
 from ..pipeline import default_folder_output, open_engine, plan_folder, stylize_folder, stylize_folder_sequence
+from . import panels
 from .common import ray_settings, settings_flags
 from .options import (
     VIDEO,
-    AddressOpt,
     AnimateFormat,
-    CodecOpt,
     ConfigOpt,
-    ContentLayersOpt,
-    ContentWeightOpt,
-    CpusPerWorkerOpt,
-    CrfOpt,
-    DeviceOpt,
-    Engine,
-    EngineOpt,
-    FirstIterationsOpt,
-    GpusPerWorkerOpt,
     ImageFormat,
-    InitOpt,
     IterationsOpt,
-    LearningRateOpt,
-    OptimizerOpt,
-    OverlapOpt,
     OverwriteOpt,
-    PatienceOpt,
-    PoolingOpt,
-    PrecisionOpt,
-    PreserveColorOpt,
     QuietOpt,
-    ScalesOpt,
-    SeedOpt,
-    SegmentOpt,
     SizeOpt,
-    StyleBlendOpt,
-    StyleLayersOpt,
-    StyleLayerWeightsOpt,
-    StyleScaleOpt,
-    StyleWeightOpt,
-    TemporalOpt,
-    TemporalWeightOpt,
-    ThreadsOpt,
-    ToleranceOpt,
-    TvWeightOpt,
-    WeightsOpt,
-    WorkersOpt,
     help_text,
 )
+from .panels import with_panels
 
 
+@with_panels(panels.look, panels.optimization, panels.hardware, panels.frames, panels.engine)
 def images(
     ctx: typer.Context,
     folder: Annotated[Path, typer.Argument(metavar="DIR", help="A folder of images.", show_default=False)],
@@ -75,13 +44,13 @@ def images(
     ] = False,
     image_format: Annotated[
         ImageFormat, typer.Option("--format", case_sensitive=False, help="Output format: png, jpg, webp, bmp, tif.")
-    ] = ImageFormat.png,
+    ] = "png",
     animate_dir: Annotated[
         Path | None, typer.Option(help="Write one progress animation per image here.", show_default=False)
     ] = None,
     animate_format: Annotated[
         AnimateFormat, typer.Option(case_sensitive=False, help="gif or mp4, for --animate-dir.")
-    ] = AnimateFormat.gif,
+    ] = "gif",
     animate_every: Annotated[int, typer.Option(min=1, help="Capture a frame every K steps.")] = 5,
     config: ConfigOpt = None,
     size: SizeOpt = None,
@@ -93,25 +62,7 @@ def images(
     ] = False,
     quiet: QuietOpt = False,
     overwrite: OverwriteOpt = False,
-    content_weight: ContentWeightOpt = None,
-    style_weight: StyleWeightOpt = None,
-    tv_weight: TvWeightOpt = None,
-    content_layers: ContentLayersOpt = None,
-    style_layers: StyleLayersOpt = None,
-    style_layer_weights: StyleLayerWeightsOpt = None,
-    style_blend: StyleBlendOpt = None,
-    style_scale: StyleScaleOpt = None,
-    preserve_color: PreserveColorOpt = None,
-    pooling: PoolingOpt = None,
-    init: InitOpt = None,
-    seed: SeedOpt = None,
     iterations: IterationsOpt = None,
-    first_iterations: FirstIterationsOpt = None,
-    optimizer: OptimizerOpt = None,
-    learning_rate: LearningRateOpt = None,
-    tolerance: ToleranceOpt = None,
-    patience: PatienceOpt = None,
-    scales: ScalesOpt = None,
     sequence: Annotated[
         bool,
         typer.Option(
@@ -127,21 +78,6 @@ def images(
         ),
     ] = None,
     fps: Annotated[float, typer.Option(min=0.01, help="Frame rate for --to-video.", rich_help_panel=VIDEO)] = 24.0,
-    temporal: TemporalOpt = None,
-    temporal_weight: TemporalWeightOpt = None,
-    crf: CrfOpt = None,
-    codec: CodecOpt = None,
-    device: DeviceOpt = None,
-    precision: PrecisionOpt = None,
-    threads: ThreadsOpt = None,
-    weights: WeightsOpt = None,
-    engine: EngineOpt = Engine.local,
-    address: AddressOpt = None,
-    workers: WorkersOpt = 0,
-    cpus_per_worker: CpusPerWorkerOpt = 1.0,
-    gpus_per_worker: GpusPerWorkerOpt = None,
-    segment: SegmentOpt = 120,
-    overlap: OverlapOpt = 10,
 ) -> None:
     """Stylize a folder: each image alone, or --sequence for ordered video frames."""
     base = {"iterations": VIDEO_FRAME_ITERATIONS} if sequence else {}
@@ -152,7 +88,7 @@ def images(
         raise ConfigError("--animate-dir works on independent images, not with --sequence")
     ray_config = ray_settings(ctx)
     out_dir = output or default_folder_output(folder, styles)
-    plan = plan_folder(folder, styles, output_dir=out_dir, recursive=recursive, image_format=image_format.value)
+    plan = plan_folder(folder, styles, output_dir=out_dir, recursive=recursive, image_format=image_format.lower())
     if not quiet:
         for other in plan.not_images:
             ui.say(f"skipping {folder / other}: not an image")
@@ -186,7 +122,7 @@ def images(
             engine=painter,
             overwrite=overwrite,
             animate_dir=animate_dir,
-            animate_format=animate_format.value,
+            animate_format=animate_format.lower(),
             animate_every=animate_every,
             reporter=bars,
         )

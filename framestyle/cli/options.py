@@ -7,15 +7,25 @@ Help text is rich markup, so it goes through ``help_text``, which keeps brackets
 
 from __future__ import annotations
 
-from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 from rich.markup import escape
 from typer.models import OptionInfo
 
-from ..config import VIDEO_FRAME_ITERATIONS, RuntimeConfig, StyleConfig, VideoConfig, default_of
+from ..config import (
+    VIDEO_FRAME_ITERATIONS,
+    Device,
+    Optimizer,
+    Pooling,
+    Precision,
+    RuntimeConfig,
+    StyleConfig,
+    Temporal,
+    VideoConfig,
+    default_of,
+)
 
 LOOK = "Look"
 OPTIMIZATION = "Optimization"
@@ -24,52 +34,10 @@ VIDEO = "Video"
 ENGINE = "Engine"
 
 
-class Temporal(str, Enum):
-    flow = "flow"
-    previous = "previous"
-    none = "none"
-
-
-class Optimizer(str, Enum):
-    lbfgs = "lbfgs"
-    adam = "adam"
-
-
-class Pooling(str, Enum):
-    max = "max"
-    avg = "avg"
-
-
-class Device(str, Enum):
-    auto = "auto"
-    cpu = "cpu"
-    cuda = "cuda"
-
-
-class Precision(str, Enum):
-    auto = "auto"
-    fp32 = "fp32"
-    bf16 = "bf16"
-
-
-class Engine(str, Enum):
-    local = "local"
-    ray = "ray"
-
-
-class ImageFormat(str, Enum):
-    png = "png"
-    jpg = "jpg"
-    jpeg = "jpeg"
-    webp = "webp"
-    bmp = "bmp"
-    tif = "tif"
-    tiff = "tiff"
-
-
-class AnimateFormat(str, Enum):
-    gif = "gif"
-    mp4 = "mp4"
+# Choices are the settings' own Literal types, so --help and the checks follow config.py.
+EngineChoice = Literal["local", "ray"]
+ImageFormat = Literal["png", "jpg", "jpeg", "webp", "bmp", "tif", "tiff"]
+AnimateFormat = Literal["gif", "mp4"]
 
 
 def _default(name: str) -> str:
@@ -208,7 +176,7 @@ AudioOpt = Annotated[
 
 # Engine: where the painting of many pictures runs.
 EngineOpt = Annotated[
-    Engine,
+    EngineChoice,
     typer.Option(
         help=help_text("local (this process) or ray (workers on a Ray cluster; pip install 'framestyle[ray]')."),
         rich_help_panel=ENGINE,
