@@ -69,8 +69,10 @@ class Stylizer:
         self.backend = backend if backend is not None else resolve_backend(runtime)
         self.device = self.backend.device
         last = max({*config.content_layers, *config.style_layers}, key=VGG_LAYERS.index)
-        self.model = model or load_vgg19(
-            runtime.weights or None, pooling=config.pooling, last_layer=last, device=self.device
+        self.model = (
+            model
+            if model is not None
+            else load_vgg19(runtime.weights or None, pooling=config.pooling, last_layer=last, device=self.device)
         )
         self.targets = StyleTargets([s.to(self.device) for s in styles], config, self.features)
         self.style_layer_weights = dict(

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+import shlex
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from rich.console import Console
 from rich.progress import (
@@ -24,6 +28,7 @@ if TYPE_CHECKING:
     from .io.video import VideoInfo
     from .pipeline import BatchSummary, ImageOutcome, VideoOutcome, VideoPlan
     from .pipeline.folder import FolderPlan, SequenceOutcome
+    from .pipeline.preview import PreviewSheet
 
 stderr = Console(stderr=True, highlight=False)
 
@@ -203,3 +208,45 @@ def sequence_summary(outcome: SequenceOutcome) -> str:
 
 def batch_summary(plan: FolderPlan, summary: BatchSummary) -> str:
     return f"{plan.output_dir}: {summary.done} done, {summary.skipped} skipped (already done), {summary.failed} failed"
+
+
+def preview_commands(sheet: PreviewSheet, source: Path, styles: Sequence[Path], *, given: Mapping[str, Any]) -> str:
+    """One line per cell: its values and the command that paints it at full size.
+
+    ``given`` holds the preview's flags by name: the settings among them that were set
+    (not None) are carried into every command, except the preview's own cell size and budget."""
+    from .config import CONFIG_CLASSES
+    from .io.video import VIDEO_EXTENSIONS
+
+    settings = {f.name for cls in CONFIG_CLASSES for f in dataclasses.fields(cls)} - {"size", "iterations"}
+    command = "video" if Path(source).suffix.lower() in VIDEO_EXTENSIONS else "image"
+    lines = []
+    for number, cell in enumerate(sheet.cells, start=1):
+        cell_styles = [cell.values["style"]] if "style" in cell.values else list(styles)
+        flags = {k: v for k, v in given.items() if k in settings and v is not None and k not in cell.values}
+        if given.get("config") is not None:
+            flags = {"config": given["config"], **flags}
+        flags.update({k: v for k, v in cell.values.items() if k != "style"})
+        words = ["framestyle", command, str(source), *map(str, cell_styles), *_as_flags(flags)]
+        caption = ", ".join(f"{k.replace('_', '-')}={_shown(v)}" for k, v in cell.values.items())
+        lines.append(f"cell {number} ({caption}): {shlex.join(words)}")
+    return "\n".join(lines)
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float):
+        return f"{value:g}"
+    return Path(value).name if isinstance(value, Path) else str(value)
+
+
+def _as_flags(flags: Mapping[str, Any]) -> list[str]:
+    words: list[str] = []
+    for name, value in flags.items():
+        flag = "--" + name.replace("_", "-")
+        if isinstance(value, bool):
+            words.append(flag if value else f"--no-{name.replace('_', '-')}")
+        else:
+            words += [flag, f"{value:g}" if isinstance(value, float) else str(value)]
+    return words

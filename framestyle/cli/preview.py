@@ -1,0 +1,90 @@
+"""framestyle preview: a labelled sheet of small paintings, one per combination of settings."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .. import ui
+from ..config import merge_settings
+from ..pipeline.preview import default_preview_output, default_sweeps, parse_sweep, stylize_preview_file
+from . import panels
+from .common import settings_flags
+from .options import OPTIMIZATION, ConfigOpt, OverwriteOpt, QuietOpt, help_text
+from .panels import with_panels
+
+# Small cells and a short budget: a 3x3 sheet in about a minute on a laptop CPU.
+PREVIEW_DEFAULTS = {"size": 160, "iterations": 80}
+
+
+@with_panels(panels.look, panels.optimization, panels.hardware)
+def preview(
+    ctx: typer.Context,
+    source: Annotated[
+        Path, typer.Argument(metavar="INPUT", help="An image, or a video (see --at).", show_default=False)
+    ],
+    styles: Annotated[list[Path], typer.Argument(help="One or more style images.", show_default=False)],
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help=help_text("The sheet (PNG).", default="INPUT_STYLE_preview.png beside the input"),
+            show_default=False,
+        ),
+    ] = None,
+    at: Annotated[float, typer.Option(help="For a video: the frame this many seconds in.")] = 0.0,
+    vary: Annotated[
+        list[str] | None,
+        typer.Option(
+            help=help_text(
+                "A setting and its values, e.g. style-weight=1,10,100; give it twice for rows and columns. "
+                "Any look or optimization setting (tv-weight, preserve-color, ...), or style=a.jpg,b.jpg.",
+                default="style-weight x style-scale",
+            ),
+            show_default=False,
+        ),
+    ] = None,
+    config: ConfigOpt = None,
+    size: Annotated[
+        int | None,
+        typer.Option(
+            "--size", "-s", help=help_text("Long side of each cell, pixels.", default="160"), show_default=False
+        ),
+    ] = None,
+    iterations: Annotated[
+        int | None,
+        typer.Option(
+            "--iterations",
+            "-n",
+            help=help_text("Optimizer steps per cell.", default="80"),
+            show_default=False,
+            rich_help_panel=OPTIMIZATION,
+        ),
+    ] = None,
+    quiet: QuietOpt = False,
+    overwrite: OverwriteOpt = False,
+) -> None:
+    """Try settings before a long run: framestyle preview photo.jpg starry.jpg"""
+    style_config, runtime, _ = merge_settings(config, settings_flags(ctx), base=PREVIEW_DEFAULTS)
+    sweeps = [parse_sweep(text) for text in vary or []] or default_sweeps(style_config)
+    out = output or default_preview_output(source, styles)
+    cells = math.prod(len(s.values) for s in sweeps)
+    with ui.FrameBars(quiet=quiet, total=cells, label="cells") as bars:
+        sheet = stylize_preview_file(
+            source,
+            styles,
+            output=out,
+            style=style_config,
+            runtime=runtime,
+            sweeps=sweeps,
+            at=at,
+            overwrite=overwrite,
+            reporter=bars,
+        )
+    print(ui.preview_commands(sheet, source, styles, given=ctx.params))
+    if not quiet:
+        ui.say(f"wrote {out} ({sheet.sheet.shape[1]}x{sheet.sheet.shape[0]}, {len(sheet.cells)} cells)")
