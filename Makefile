@@ -19,7 +19,7 @@ $(VENV)/.installed: pyproject.toml
 demo: setup
 	mkdir -p out
 	$(BIN)/framestyle image samples/chelsea_cat.png samples/vangogh_starry_night.jpg \
-		--config configs/fast.toml -o out/cat_starry.png --animate out/cat_starry.gif --overwrite
+		--config fast -o out/cat_starry.png --animate out/cat_starry.gif --overwrite
 	$(BIN)/framestyle video samples/bear.webm samples/vangogh_starry_night.jpg \
 		--size 192 --frames 30 --first-iterations 150 --iterations 30 -o out/bear_starry.mp4 --overwrite
 	$(BIN)/framestyle eval out/bear_starry.mp4 samples/bear.webm

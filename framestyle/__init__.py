@@ -1,5 +1,10 @@
 """framestyle: paint images and videos in the style of an artwork."""
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from .config import RayConfig, RuntimeConfig, StyleConfig, VideoConfig, load_preset
 from .errors import (
     ConfigError,
@@ -12,9 +17,38 @@ from .errors import (
     WorkerError,
 )
 from .events import BatchEvent, Callbacks, FrameEvent, IterationEvent, RecordingReporter, Reporter
-from .stylize import Stylizer, StylizeResult, TemporalTarget
+
+if TYPE_CHECKING:  # type checkers and IDEs see these names; at run time __getattr__ imports them
+    from .api import preview, stylize_image, stylize_video
+    from .stylize import Stylizer, StylizeResult, TemporalTarget
 
 __version__ = "0.1.0"
+
+# Exports that need torch, by the module that defines them. They are imported on first
+# use, so `import framestyle` (and so `framestyle --help`) does not load torch.
+_LAZY = {
+    "preview": "api",
+    "stylize_image": "api",
+    "stylize_video": "api",
+    "Stylizer": "stylize",
+    "StylizeResult": "stylize",
+    "TemporalTarget": "stylize",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import a heavy export the first time it is asked for (PEP 562)."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value  # later lookups skip __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
 
 __all__ = [
     "BatchEvent",
@@ -39,4 +73,7 @@ __all__ = [
     "VideoConfig",
     "WorkerError",
     "load_preset",
+    "preview",
+    "stylize_image",
+    "stylize_video",
 ]

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Union, get_type_hints
+from typing import Any, get_type_hints
 
 import numpy as np
 
@@ -24,7 +24,7 @@ from .config import CONFIG_CLASSES, VIDEO_FRAME_ITERATIONS, RuntimeConfig, Style
 from .errors import ConfigError, InputError
 from .events import Callbacks, FrameEvent, ItemEvent, IterationEvent
 
-Picture = Union[str, Path, np.ndarray]
+Picture = str | Path | np.ndarray
 """A file path, or an HxWx3 uint8 RGB array."""
 
 

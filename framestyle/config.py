@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import sys
 import types
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
+from typing import TYPE_CHECKING, Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from .errors import ConfigError
+from .presets import resolve_preset, user_defaults_path
+
+if TYPE_CHECKING:
+    from .presets import Traversable
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -229,30 +234,46 @@ def coerce(key: str, value: Any, hint: Any) -> Any:
     raise ConfigError(f"{key} must be {_describe(hint)} (got {value!r})")
 
 
-def load_preset(path: Path) -> dict[str, Any]:
-    """Read a TOML preset; every key must be a known setting with a value of its type."""
+def _read_settings(source: Path | Traversable) -> dict[str, Any]:
+    """Read a TOML settings file; every key must be a known setting with a value of its type.
+    Errors name the file."""
     try:
-        text = Path(path).read_bytes().decode("utf-8")
+        text = source.read_bytes().decode("utf-8")
     except FileNotFoundError:
-        raise ConfigError(f"config file not found: {path}") from None
+        raise ConfigError(f"config file not found: {source}") from None
     except IsADirectoryError:
-        raise ConfigError(f"config path is a directory, not a file: {path}") from None
+        raise ConfigError(f"config path is a directory, not a file: {source}") from None
     except (OSError, UnicodeDecodeError) as err:
-        raise ConfigError(f"cannot read config {path}: {getattr(err, 'strerror', None) or err}") from None
+        raise ConfigError(f"cannot read config {source}: {getattr(err, 'strerror', None) or err}") from None
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"{path}: not valid TOML: {err}") from None
+        raise ConfigError(f"{source}: not valid TOML: {err}") from None
     known = _known_fields()
     values: dict[str, Any] = {}
     for key, value in raw.items():
         if key not in known:
-            raise ConfigError(f"{path}: unknown key {key!r}")
+            raise ConfigError(f"{source}: unknown key {key!r}")
         try:
             values[key] = coerce(key, value, known[key][1])
         except ConfigError as err:
-            raise ConfigError(f"{path}: {err}") from None
+            raise ConfigError(f"{source}: {err}") from None
     return values
+
+
+def load_preset(name_or_path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read a TOML preset: a shipped one by name (``"fast"``) or a file by path; every key
+    must be a known setting with a value of its type."""
+    return _read_settings(resolve_preset(name_or_path))
+
+
+def load_user_defaults() -> dict[str, Any]:
+    """The user's defaults file (``presets.user_defaults_path()``), checked like a preset;
+    empty when there is none."""
+    path = user_defaults_path()
+    if path is None or not (path.exists() or path.is_symlink()):
+        return {}
+    return _read_settings(path)
 
 
 def build(cls: type, *layers: Mapping[str, Any]) -> Any:
@@ -289,16 +310,26 @@ def _split_list(name: str, text: str, kind: type) -> tuple[Any, ...]:
 
 
 def merge_settings(
-    preset_path: Path | None, flags: Mapping[str, Any], *, base: Mapping[str, Any] | None = None
+    preset: str | os.PathLike[str] | None,
+    flags: Mapping[str, Any],
+    *,
+    base: Mapping[str, Any] | None = None,
+    user_defaults: bool = False,
 ) -> tuple[StyleConfig, RuntimeConfig, VideoConfig]:
     """The settings of a run: dataclass defaults, then ``base`` (a command's own defaults),
-    then the TOML preset at ``preset_path``, then ``flags`` given on the command line.
+    then the user's defaults file when ``user_defaults`` (the CLI asks for it; library calls
+    stay independent of the machine's files), then ``preset`` (a shipped preset's name or a
+    TOML file), then ``flags`` given on the command line.
 
     Flags of None were not given. List settings may be comma-separated strings. Flags go
     through the same checks as preset values, and errors name them as flags (``--size``).
     Keys that are not settings are ignored.
     """
-    preset = {**(base or {}), **(load_preset(preset_path) if preset_path is not None else {})}
+    below_flags = {
+        **(base or {}),
+        **(load_user_defaults() if user_defaults else {}),
+        **(load_preset(preset) if preset is not None else {}),
+    }
     known = _known_fields()
     given: dict[str, Any] = {}
     for name, value in flags.items():
@@ -307,7 +338,7 @@ def merge_settings(
         if name in _LIST_FLAGS and isinstance(value, str):
             value = _split_list(name, value, _LIST_FLAGS[name])
         given[name] = coerce(_flag(name), value, known[name][1])
-    style, runtime, video = (build(cls, preset, given) for cls in CONFIG_CLASSES)
+    style, runtime, video = (build(cls, below_flags, given) for cls in CONFIG_CLASSES)
     return style, runtime, video
 
 
@@ -331,5 +362,6 @@ __all__ = [
     "coerce",
     "default_of",
     "load_preset",
+    "load_user_defaults",
     "merge_settings",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import shlex
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -250,3 +251,42 @@ def _as_flags(flags: Mapping[str, Any]) -> list[str]:
         else:
             words += [flag, f"{value:g}" if isinstance(value, float) else str(value)]
     return words
+
+
+def toml_value(value: object) -> str:
+    """A setting's value as TOML writes it, so listed presets can be copied into a file.
+
+    >>> toml_value(True), toml_value("lbfgs"), toml_value(("relu1_1", "relu2_1")), toml_value(0.0001)
+    ('true', '"lbfgs"', '["relu1_1", "relu2_1"]', '0.0001')
+    """
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)  # a TOML basic string uses JSON's escapes
+    if isinstance(value, (tuple, list)):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    return repr(value)
+
+
+def presets_text(
+    presets: Sequence[tuple[str, str, Mapping[str, object]]],
+    user_path: Path | None,
+    user_values: Mapping[str, object] | None,
+) -> str:
+    """`framestyle presets`: each preset (name, description, values), then the user's
+    defaults file (None values: the file does not exist)."""
+    lines = ["Presets (--config NAME; settings come from the defaults, your defaults file, the preset, then flags):"]
+    for name, description, values in presets:
+        lines += ["", f"{name}: {description}" if description else name]
+        lines += [f"  {key} = {toml_value(value)}" for key, value in values.items()]
+    lines.append("")
+    if user_path is None:
+        lines.append("Your defaults file: none (no home directory)")
+    elif user_values is None:
+        lines.append(f"Your defaults file: {user_path} (not present; same keys as a preset)")
+    else:
+        lines.append(f"Your defaults file: {user_path}")
+        lines += [f"  {key} = {toml_value(value)}" for key, value in user_values.items()]
+        if not user_values:
+            lines.append("  (empty)")
+    return "\n".join(lines)

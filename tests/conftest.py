@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import functools
 import os
+import shutil
 import signal
 import struct
 import subprocess
 import sys
+import tempfile
 import zlib
 from pathlib import Path
 
@@ -21,6 +24,22 @@ def asset(relative: str) -> Path:
     if not path.exists():
         pytest.skip(f"shared asset missing: {path}")
     return path
+
+
+@functools.cache
+def empty_config_home() -> Path:
+    """An empty folder to use as $XDG_CONFIG_HOME, so the user's own
+    ~/.config/framestyle/defaults.toml never changes what a test runs."""
+    return Path(tempfile.mkdtemp(prefix="framestyle-xdg-"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_user_defaults():
+    """Every test, in-process or in a subprocess, sees no user defaults file."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CONFIG_HOME", str(empty_config_home()))
+        yield
+    shutil.rmtree(empty_config_home(), ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -40,8 +59,15 @@ def run_cli(
     preexec_fn=None,
     env_extra: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess:
-    """The real console entry point in a subprocess: real exit codes, real stderr."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "120", **(env_extra or {})}
+    """The real console entry point in a subprocess: real exit codes, real stderr.
+    $XDG_CONFIG_HOME is an empty folder (no user defaults file) unless ``env_extra`` sets it."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "COLUMNS": "120",
+        "XDG_CONFIG_HOME": str(empty_config_home()),
+        **(env_extra or {}),
+    }
     env.pop("FRAMESTYLE_DEBUG", None)
     return subprocess.run(
         [sys.executable, "-m", "framestyle", *map(str, args)],

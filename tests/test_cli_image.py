@@ -78,6 +78,40 @@ def test_two_styles_blend_and_config_preset(tmp_path, cat, starry):
     assert read_image(tmp_path / "o.png").shape == (43, 64, 3)
 
 
+def test_config_by_preset_name_and_user_defaults(tmp_path, cat, starry):
+    # `fast` (256 px, 2 scales) with flags on top: the flags win.
+    proc = run_cli("image", cat, starry, "--config", "fast", "--size", "48", "-n", "2", "-o", tmp_path / "a.png", "-q")
+    assert proc.returncode == 0, proc.stderr
+    assert read_image(tmp_path / "a.png").shape == (32, 48, 3)
+    # The user's defaults file sets what neither a preset nor a flag sets.
+    home = tmp_path / "xdg"
+    (home / "framestyle").mkdir(parents=True)
+    (home / "framestyle" / "defaults.toml").write_text("size = 40\niterations = 2\n")
+    env = {"XDG_CONFIG_HOME": str(home)}
+    proc = run_cli("image", cat, starry, "-o", tmp_path / "b.png", "-q", env_extra=env)
+    assert proc.returncode == 0, proc.stderr
+    assert read_image(tmp_path / "b.png").shape == (27, 40, 3)
+    listing = run_cli("presets", env_extra=env)
+    assert listing.returncode == 0, listing.stderr
+    assert f"{home / 'framestyle' / 'defaults.toml'}\n  size = 40\n  iterations = 2" in listing.stdout
+    # Its keys are checked like a preset's, and the message names the file.
+    (home / "framestyle" / "defaults.toml").write_text("sise = 40\n")
+    for args in (["image", cat, starry, "-o", tmp_path / "c.png"], ["presets"]):
+        proc = run_cli(*args, env_extra=env)
+        assert_one_line_error(proc, "unknown key 'sise'", "defaults.toml")
+    assert not (tmp_path / "c.png").exists()
+
+
+def test_presets_lists_names_descriptions_and_values():
+    proc = run_cli("presets")
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "fast: A quick preview" in out and "default: The defaults" in out and "quality: Slow and careful" in out
+    fast = out.split("fast:", 1)[1].split("\n\n", 1)[0]
+    assert "size = 256" in fast and "iterations = 120" in fast
+    assert "framestyle/defaults.toml (not present" in out  # run_cli's empty XDG_CONFIG_HOME
+
+
 def test_odd_input_images_are_converted(tmp_path, starry):
     gray = asset("content/camera_grayscale.png")
     assert run_cli("image", gray, starry, *FAST, "-o", tmp_path / "g.png").returncode == 0

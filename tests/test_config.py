@@ -2,26 +2,63 @@ from pathlib import Path
 
 import pytest
 
-from framestyle.config import RayConfig, RuntimeConfig, StyleConfig, VideoConfig, load_preset, merge_settings
+from framestyle.config import (
+    RayConfig,
+    RuntimeConfig,
+    StyleConfig,
+    VideoConfig,
+    load_preset,
+    load_user_defaults,
+    merge_settings,
+)
 from framestyle.errors import ConfigError
+from framestyle.presets import preset_description, resolve_preset, shipped_presets, user_defaults_path
 
-CONFIGS = Path(__file__).resolve().parents[1] / "configs"
+PRESETS = Path(__file__).resolve().parents[1] / "framestyle" / "presets"
 
 
 @pytest.mark.parametrize("name", ["default", "fast", "quality"])
-def test_shipped_presets_load(name):
-    values = load_preset(CONFIGS / f"{name}.toml")
-    style, _, _ = merge_settings(CONFIGS / f"{name}.toml", {})
+def test_shipped_presets_load_by_name_and_by_path(name):
+    values = load_preset(name)
+    assert load_preset(PRESETS / f"{name}.toml") == values
+    assert load_preset(str(PRESETS / f"{name}.toml")) == values
+    style, _, _ = merge_settings(name, {})
     assert style.size == values["size"]
+    assert preset_description(shipped_presets()[name])  # the first comment line describes it
+
+
+def test_shipped_presets_are_the_toml_files_in_the_package():
+    assert list(shipped_presets()) == ["default", "fast", "quality"]
+    assert sorted(p.stem for p in PRESETS.glob("*.toml")) == ["default", "fast", "quality"]
+    assert preset_description(shipped_presets()["fast"]).startswith("A quick preview")
+
+
+def test_unknown_preset_name_lists_the_names():
+    with pytest.raises(ConfigError, match=r"unknown preset 'fats'; the presets are default, fast, quality"):
+        load_preset("fats")
+    with pytest.raises(ConfigError, match="unknown preset"):
+        merge_settings("", {})
+
+
+def test_what_counts_as_a_path(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    # A separator or .toml makes a path, even when missing: the message says "not found".
+    for value in ("fast.toml", "./fast", "sub/fast"):
+        with pytest.raises(ConfigError, match="config file not found"):
+            load_preset(value)
+    # An existing file wins over a preset of the same name.
+    (tmp_path / "fast").write_text("size = 99\n")
+    assert resolve_preset("fast") == Path("fast")
+    assert load_preset("fast") == {"size": 99}
 
 
 def test_default_preset_spells_out_the_defaults():
-    style, runtime, video = merge_settings(CONFIGS / "default.toml", {})
+    style, runtime, video = merge_settings("default", {})
     assert style == StyleConfig() and runtime == RuntimeConfig() and video == VideoConfig()
 
 
 def test_flags_override_preset(tmp_path):
-    style, _, _ = merge_settings(CONFIGS / "fast.toml", {"iterations": 150, "style_blend": "0.7,0.3"})
+    style, _, _ = merge_settings("fast", {"iterations": 150, "style_blend": "0.7,0.3"})
     assert style.iterations == 150 and style.size == 256
     assert style.style_blend == (0.7, 0.3)
 
@@ -69,3 +106,44 @@ def test_ray_settings_are_checked():
     assert RayConfig(workers=2).workers == 2
     with pytest.raises(ConfigError, match="overlap must be from 0 to segment - 1"):
         RayConfig(segment=4, overlap=4)
+
+
+def _user_file(home: Path, text: str) -> Path:
+    path = home / "framestyle" / "defaults.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def test_user_defaults_path_follows_xdg(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    assert user_defaults_path() == tmp_path / "framestyle" / "defaults.toml"
+    monkeypatch.setenv("XDG_CONFIG_HOME", "relative/ignored")  # the spec says: absolute paths only
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert user_defaults_path() == tmp_path / "home" / ".config" / "framestyle" / "defaults.toml"
+    monkeypatch.delenv("XDG_CONFIG_HOME")
+    assert user_defaults_path() == tmp_path / "home" / ".config" / "framestyle" / "defaults.toml"
+
+
+def test_user_defaults_sit_between_the_defaults_and_the_preset(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    assert load_user_defaults() == {}
+    _user_file(tmp_path, "size = 100\nstyle_weight = 5.0\ncrf = 30\n")
+    style, _, video = merge_settings("fast", {"crf": 20}, base={"iterations": 50}, user_defaults=True)
+    assert style.size == 256  # the preset beats the user's defaults
+    assert style.style_weight == 5.0  # the user's defaults beat the built-in ones
+    assert style.iterations == 120 and video.crf == 20  # flags beat everything
+    style, _, _ = merge_settings(None, {}, base={"iterations": 50}, user_defaults=True)
+    assert style.size == 100 and style.iterations == 50
+    # Library calls do not read the machine's files unless asked.
+    assert merge_settings(None, {})[0] == StyleConfig()
+
+
+def test_user_defaults_are_checked_like_a_preset(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    path = _user_file(tmp_path, "sise = 3\n")
+    with pytest.raises(ConfigError, match=f"{path}: unknown key 'sise'"):
+        merge_settings(None, {}, user_defaults=True)
+    _user_file(tmp_path, 'output = "/etc/passwd"\n')
+    with pytest.raises(ConfigError, match="unknown key 'output'"):
+        load_user_defaults()

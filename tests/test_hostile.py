@@ -221,6 +221,11 @@ REFUSALS = [
         ("config file not found",),
     ),
     Refusal(
+        "unknown preset name",
+        lambda k: ["image", k.cat, k.starry, "-c", "fats", "-o", k.out("o.png")],
+        ("unknown preset 'fats'", "default, fast, quality"),
+    ),
+    Refusal(
         "config naming an output path",
         lambda k: ["image", k.cat, k.starry, "-c", _config(k, 'output = "/etc/passwd"\n')],
         ("unknown key 'output'",),

@@ -19,12 +19,15 @@ from ..errors import FramestyleError
 from .evaluate import evaluate
 from .image import image
 from .images import images
+from .presets import presets
+from .preview import preview
 from .video import video
 
 app = typer.Typer(
     name="framestyle",
     help="Paint images and videos in the style of an artwork (neural style transfer, VGG19).",
-    add_completion=False,
+    # --install-completion / --show-completion: typer's own shell completion (bash, zsh, fish, PowerShell).
+    add_completion=True,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",
@@ -50,8 +53,10 @@ def _root(
 
 app.command()(image)
 app.command()(video)
+app.command()(preview)
 app.command("eval")(evaluate)
 app.command()(images)
+app.command()(presets)
 
 # Core parameters whose flag has another name.
 _FLAG_NAMES = {"image_format": "format", "output_dir": "output"}
@@ -99,6 +104,10 @@ def _error(message: str) -> None:
     print(f"framestyle: error: {message}", file=sys.stderr)
 
 
+# The variable click's shell completion sets when the shell asks for candidates (named after prog_name).
+_COMPLETE_VAR = "_FRAMESTYLE_COMPLETE"
+
+
 def _stop_on_terminate(signum: int, frame: object) -> None:
     # `kill`, `docker stop` and schedulers send SIGTERM: stop as cleanly as after Ctrl-C.
     raise KeyboardInterrupt
@@ -110,7 +119,10 @@ def main(argv: list[str] | None = None) -> int:
     command = typer.main.get_command(app)
     args = sys.argv[1:] if argv is None else argv
     # A bare `framestyle` is a usage error: rich prints its help on stdout, so send it to stderr.
-    bare = contextlib.redirect_stdout(sys.stderr) if not args else contextlib.nullcontext()
+    # Shell completion also runs with no arguments (the words are in the environment), and
+    # the shell reads the candidates from stdout, so leave stdout alone then.
+    completing = _COMPLETE_VAR in os.environ
+    bare = contextlib.redirect_stdout(sys.stderr) if not args and not completing else contextlib.nullcontext()
     try:
         with bare:
             result = command.main(args=args, prog_name="framestyle", standalone_mode=False)

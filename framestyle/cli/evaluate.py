@@ -8,9 +8,6 @@ from typing import Annotated
 
 import typer
 
-from ..io.chart import write_line_chart
-from ..io.files import check_output
-from ..pipeline import evaluate_videos
 from .options import help_text
 
 
@@ -25,6 +22,11 @@ def evaluate(
     json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON on stdout.")] = False,
 ) -> None:
     """Temporal stability: warping error (Lai et al. 2018) of STYLIZED against ORIGINAL."""
+    # Imported here, not at the top: OpenCV and numpy load only when a command runs (fast --help).
+    from ..io.chart import write_line_chart
+    from ..io.files import check_output
+    from ..pipeline import evaluate_videos
+
     chart_path = None if no_chart else (chart or stylized.with_name(f"{stylized.stem}_warping.png"))
     if chart_path is not None:
         # The chart is derived from the report: redrawing it on every run is expected.

@@ -9,7 +9,6 @@ import typer
 
 from .. import ui
 from ..config import merge_settings
-from ..pipeline import default_image_output, open_engine, stylize_image_file
 from . import panels
 from .common import settings_flags
 from .options import (
@@ -54,7 +53,10 @@ def image(
     iterations: IterationsOpt = None,
 ) -> None:
     """Stylize one image: framestyle image photo.jpg starry.jpg"""
-    style_config, runtime, _ = merge_settings(config, settings_flags(ctx))
+    # Imported here, not at the top: torch and OpenCV load only when a command runs (fast --help).
+    from ..pipeline import default_image_output, open_engine, stylize_image_file
+
+    style_config, runtime, _ = merge_settings(config, settings_flags(ctx), user_defaults=True)
     with open_engine(styles, style_config, runtime) as engine, ui.IterationBar(quiet=quiet) as bar:
         outcome = stylize_image_file(
             content,

@@ -11,7 +11,6 @@ import typer
 from .. import ui
 from ..config import VIDEO_FRAME_ITERATIONS, merge_settings
 from ..errors import ConfigError
-from ..pipeline import default_folder_output, open_engine, plan_folder, stylize_folder, stylize_folder_sequence
 from . import panels
 from .common import ray_settings, settings_flags
 from .options import (
@@ -80,8 +79,11 @@ def images(
     fps: Annotated[float, typer.Option(min=0.01, help="Frame rate for --to-video.", rich_help_panel=VIDEO)] = 24.0,
 ) -> None:
     """Stylize a folder: each image alone, or --sequence for ordered video frames."""
+    # Imported here, not at the top: torch and OpenCV load only when a command runs (fast --help).
+    from ..pipeline import default_folder_output, open_engine, plan_folder, stylize_folder, stylize_folder_sequence
+
     base = {"iterations": VIDEO_FRAME_ITERATIONS} if sequence else {}
-    style_config, runtime, video_config = merge_settings(config, settings_flags(ctx), base=base)
+    style_config, runtime, video_config = merge_settings(config, settings_flags(ctx), base=base, user_defaults=True)
     if to_video is not None and not sequence:
         raise ConfigError("--to-video needs --sequence")
     if sequence and animate_dir is not None:

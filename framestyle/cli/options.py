@@ -7,7 +7,6 @@ Help text is rich markup, so it goes through ``help_text``, which keeps brackets
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
@@ -26,6 +25,7 @@ from ..config import (
     VideoConfig,
     default_of,
 )
+from ..presets import shipped_presets
 
 LOOK = "Look"
 OPTIMIZATION = "Optimization"
@@ -65,9 +65,22 @@ def _setting(text: str, name: str, panel: str) -> OptionInfo:
     return typer.Option(help=help_text(text, default=_default(name)), show_default=False, rich_help_panel=panel)
 
 
+def _complete_preset(incomplete: str) -> list[str]:
+    """Shell completion for --config: the matching preset names (none: the shell offers files)."""
+    return [name for name in shipped_presets() if name.startswith(incomplete)]
+
+
 # Every command.
 ConfigOpt = Annotated[
-    Path | None, typer.Option("--config", "-c", help="TOML preset; flags override it.", show_default=False)
+    str | None,
+    typer.Option(
+        "--config",
+        "-c",
+        metavar="NAME|FILE",
+        help="A preset (fast, default, quality: see `framestyle presets`) or a TOML file; flags override it.",
+        show_default=False,
+        autocompletion=_complete_preset,
+    ),
 ]
 SizeOpt = Annotated[
     int | None,

@@ -10,7 +10,6 @@ import typer
 
 from .. import ui
 from ..config import merge_settings
-from ..pipeline.preview import default_preview_output, default_sweeps, parse_sweep, stylize_preview_file
 from . import panels
 from .common import settings_flags
 from .options import OPTIMIZATION, ConfigOpt, OverwriteOpt, QuietOpt, help_text
@@ -69,7 +68,9 @@ def preview(
     overwrite: OverwriteOpt = False,
 ) -> None:
     """Try settings before a long run: framestyle preview photo.jpg starry.jpg"""
-    style_config, runtime, _ = merge_settings(config, settings_flags(ctx), base=PREVIEW_DEFAULTS)
+    from ..pipeline.preview import default_preview_output, default_sweeps, parse_sweep, stylize_preview_file
+
+    style_config, runtime, _ = merge_settings(config, settings_flags(ctx), base=PREVIEW_DEFAULTS, user_defaults=True)
     sweeps = [parse_sweep(text) for text in vary or []] or default_sweeps(style_config)
     out = output or default_preview_output(source, styles)
     cells = math.prod(len(s.values) for s in sweeps)

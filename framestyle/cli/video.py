@@ -9,8 +9,6 @@ import typer
 
 from .. import ui
 from ..config import VIDEO_FRAME_ITERATIONS, merge_settings
-from ..pipeline import LocalEngine, default_video_output, estimate_seconds, open_engine, plan_video, stylize_video
-from ..pipeline.paint import PaintSettings
 from . import panels
 from .common import ray_settings, settings_flags
 from .options import (
@@ -61,8 +59,12 @@ def video(
     audio: AudioOpt = None,
 ) -> None:
     """Stylize a video, temporally coherent, same fps, audio kept: framestyle video in.mp4 starry.jpg"""
+    # Imported here, not at the top: torch and OpenCV load only when a command runs (fast --help).
+    from ..pipeline import LocalEngine, default_video_output, estimate_seconds, open_engine, plan_video, stylize_video
+    from ..pipeline.paint import PaintSettings
+
     base = {"iterations": VIDEO_FRAME_ITERATIONS}
-    style_config, runtime, video_config = merge_settings(config, settings_flags(ctx), base=base)
+    style_config, runtime, video_config = merge_settings(config, settings_flags(ctx), base=base, user_defaults=True)
     ray_config = ray_settings(ctx)
     plan = plan_video(
         source,

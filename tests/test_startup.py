@@ -1,0 +1,97 @@
+"""A snappy CLI: --help, --version and `presets` must not import torch, OpenCV or Ray.
+
+Checked on the import list of ``python -X importtime`` rather than on a stopwatch, so the
+test holds on a busy machine; the timings themselves are in the README.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from conftest import ROOT, empty_config_home
+
+HEAVY = {"torch", "torchvision", "cv2", "ray"}
+
+
+def imported_modules(*args: str) -> tuple[subprocess.CompletedProcess, set[str]]:
+    """Run ``python -X importtime -m framestyle ARGS``; every module it imported, by full name."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "120", "XDG_CONFIG_HOME": str(empty_config_home())}
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "framestyle", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    # Lines read "import time: SELF | CUMULATIVE | <indent>NAME"; the first is a header.
+    names = {
+        line.rsplit("|", 1)[1].strip()
+        for line in proc.stderr.splitlines()
+        if line.startswith("import time:") and line.count("|") == 2
+    }
+    return proc, names
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--help"],
+        ["--version"],
+        ["image", "--help"],
+        ["video", "--help"],
+        ["images", "--help"],
+        ["eval", "--help"],
+        ["presets", "--help"],
+        ["presets"],
+    ],
+    ids=" ".join,
+)
+def test_help_version_and_presets_import_nothing_heavy(args):
+    proc, names = imported_modules(*args)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "framestyle.cli" in names  # the parse saw the real import list
+    heavy = sorted(name for name in names if name.split(".")[0] in HEAVY)
+    assert not heavy, f"`framestyle {' '.join(args)}` imported {heavy[:8]}"
+
+
+def test_the_package_is_cheap_to_import_and_loads_the_stylizer_on_first_use():
+    code = (
+        "import sys, framestyle\n"
+        "assert 'torch' not in sys.modules, 'import framestyle loaded torch'\n"
+        "assert 'Stylizer' in dir(framestyle) and 'Stylizer' in framestyle.__all__\n"
+        "from framestyle import Stylizer\n"
+        "from framestyle.stylize import Stylizer as Defined\n"
+        "assert Stylizer is Defined and 'torch' in sys.modules\n"
+        "try:\n"
+        "    framestyle.nothing_here\n"
+        "except AttributeError:\n"
+        "    pass\n"
+        "else:\n"
+        "    raise SystemExit('no AttributeError')\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_shell_completion_script_and_candidates():
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "SHELL": "/bin/bash"}
+    script = subprocess.run(
+        [sys.executable, "-m", "framestyle", "--show-completion", "bash"], capture_output=True, text=True, env=env
+    )
+    assert script.returncode == 0, script.stderr
+    assert "_FRAMESTYLE_COMPLETE=complete_bash" in script.stdout
+    # What the shell runs on <TAB>: candidates on stdout (commands, then preset names).
+    for words, cword, expected in (("framestyle pre", "1", "presets"), ("framestyle image --config f", "3", "fast")):
+        env_tab = {**env, "_FRAMESTYLE_COMPLETE": "complete_bash", "COMP_WORDS": words, "COMP_CWORD": cword}
+        tab = subprocess.run([sys.executable, "-m", "framestyle"], capture_output=True, text=True, env=env_tab)
+        assert tab.returncode == 0, tab.stderr
+        assert tab.stdout.split() == [expected], (words, tab.stdout, tab.stderr)
