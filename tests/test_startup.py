@@ -45,6 +45,7 @@ def imported_modules(*args: str) -> tuple[subprocess.CompletedProcess, set[str]]
         ["images", "--help"],
         ["eval", "--help"],
         ["presets", "--help"],
+        ["preview", "--help"],
         ["presets"],
     ],
     ids=" ".join,
@@ -90,7 +91,7 @@ def test_shell_completion_script_and_candidates():
     assert script.returncode == 0, script.stderr
     assert "_FRAMESTYLE_COMPLETE=complete_bash" in script.stdout
     # What the shell runs on <TAB>: candidates on stdout (commands, then preset names).
-    for words, cword, expected in (("framestyle pre", "1", "presets"), ("framestyle image --config f", "3", "fast")):
+    for words, cword, expected in (("framestyle pres", "1", "presets"), ("framestyle image --config f", "3", "fast")):
         env_tab = {**env, "_FRAMESTYLE_COMPLETE": "complete_bash", "COMP_WORDS": words, "COMP_CWORD": cword}
         tab = subprocess.run([sys.executable, "-m", "framestyle"], capture_output=True, text=True, env=env_tab)
         assert tab.returncode == 0, tab.stderr
