@@ -12,6 +12,7 @@ from .. import ui
 from ..config import VIDEO_FRAME_ITERATIONS, merge_settings
 from ..errors import ConfigError
 from ..pipeline import default_folder_output, open_engine, plan_folder, stylize_folder, stylize_folder_sequence
+from ..pipeline.paint import frame_budgets
 from . import panels
 from .common import ray_settings, settings_flags
 from .options import (
@@ -22,6 +23,7 @@ from .options import (
     IterationsOpt,
     OverwriteOpt,
     QuietOpt,
+    SideBySideOpt,
     SizeOpt,
     help_text,
 )
@@ -74,16 +76,21 @@ def images(
     to_video: Annotated[
         Path | None,
         typer.Option(
-            help="With --sequence: encode the frames into this video.", show_default=False, rich_help_panel=VIDEO
+            help="With --sequence: encode the frames into this video (.mp4, .mkv, .mov, .webm, .gif, .webp).",
+            show_default=False,
+            rich_help_panel=VIDEO,
         ),
     ] = None,
     fps: Annotated[float, typer.Option(min=0.01, help="Frame rate for --to-video.", rich_help_panel=VIDEO)] = 24.0,
+    side_by_side: SideBySideOpt = False,
 ) -> None:
     """Stylize a folder: each image alone, or --sequence for ordered video frames."""
     base = {"iterations": VIDEO_FRAME_ITERATIONS} if sequence else {}
     style_config, runtime, video_config = merge_settings(config, settings_flags(ctx), base=base)
     if to_video is not None and not sequence:
         raise ConfigError("--to-video needs --sequence")
+    if side_by_side and to_video is None:
+        raise ConfigError("--side-by-side needs --sequence --to-video")
     if sequence and animate_dir is not None:
         raise ConfigError("--animate-dir works on independent images, not with --sequence")
     ray_config = ray_settings(ctx)
@@ -96,7 +103,11 @@ def images(
     if sequence:
         with (
             open_engine(styles, style_config, runtime, ray_config) as painter,
-            ui.FrameBars(quiet=quiet, total=total) as bars,
+            ui.FrameBars(
+                quiet=quiet,
+                budgets=frame_budgets(total, video_config, style_config),
+                finish_label="encoding" if to_video is not None else "writing",
+            ) as bars,
         ):
             outcome = stylize_folder_sequence(
                 plan,
@@ -107,6 +118,7 @@ def images(
                 restart=restart,
                 keep_frames=keep_frames,
                 overwrite=overwrite,
+                side_by_side=side_by_side,
                 reporter=bars,
             )
         if not quiet:
@@ -115,7 +127,7 @@ def images(
 
     with (
         open_engine(styles, style_config, runtime, ray_config) as painter,
-        ui.FrameBars(quiet=quiet, total=total, label="images") as bars,
+        ui.FrameBars(quiet=quiet, budgets=[style_config.iterations] * total, label="images") as bars,
     ):
         summary = stylize_folder(
             plan,
