@@ -1,8 +1,9 @@
 """What the core reports while it works. The core never prints: it calls a Reporter.
 
-A Reporter has four moments, each a no-op by default, so an implementation overrides
+A Reporter has five moments, each a no-op by default, so an implementation overrides
 only what it shows: every optimizer step, an item (frame or picture) started, an item
-done, and the finishing stage (encoding a video, exporting a folder).
+done, the finishing stage (encoding a video, exporting a folder) beginning, and each
+frame that stage has written.
 """
 
 from __future__ import annotations
@@ -86,6 +87,10 @@ class Reporter(Protocol):
         """Every item is done; the output is being written (encode, export)."""
         return None
 
+    def writing(self, done: int, total: int) -> None:
+        """The finishing stage has written ``done`` of its ``total`` frames."""
+        return None
+
 
 class Silent(Reporter):
     """Reports nothing: the default everywhere a reporter is optional."""
@@ -105,11 +110,13 @@ class Callbacks(Reporter):
         item_started: Callable[[int], object] | None = None,
         item_done: Callable[[ItemEvent], object] | None = None,
         finishing: Callable[[], object] | None = None,
+        writing: Callable[[int, int], object] | None = None,
     ) -> None:
         self._iteration = iteration
         self._item_started = item_started
         self._item_done = item_done
         self._finishing = finishing
+        self._writing = writing
 
     def iteration(self, event: IterationEvent) -> None:
         if self._iteration is not None:
@@ -126,6 +133,10 @@ class Callbacks(Reporter):
     def finishing(self) -> None:
         if self._finishing is not None:
             self._finishing()
+
+    def writing(self, done: int, total: int) -> None:
+        if self._writing is not None:
+            self._writing(done, total)
 
 
 class Tee(Reporter):
@@ -150,6 +161,10 @@ class Tee(Reporter):
         for r in self.reporters:
             r.finishing()
 
+    def writing(self, done: int, total: int) -> None:
+        for r in self.reporters:
+            r.writing(done, total)
+
 
 class RecordingReporter(Reporter):
     """Keeps every event, in order: for tests and for callers that summarise afterwards."""
@@ -159,6 +174,7 @@ class RecordingReporter(Reporter):
         self.started: list[int] = []
         self.items: list[ItemEvent] = []
         self.finished = False
+        self.written: list[tuple[int, int]] = []  # (done, total) of the finishing stage
 
     def iteration(self, event: IterationEvent) -> None:
         self.iterations.append(event)
@@ -171,6 +187,9 @@ class RecordingReporter(Reporter):
 
     def finishing(self) -> None:
         self.finished = True
+
+    def writing(self, done: int, total: int) -> None:
+        self.written.append((done, total))
 
 
 __all__ = [

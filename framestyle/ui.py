@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import shlex
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -13,13 +13,15 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from rich.console import Console
 from rich.progress import (
     BarColumn,
-    MofNCompleteColumn,
     Progress,
+    ProgressColumn,
+    Task,
     TaskID,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.text import Text
 
 from .events import BatchEvent, ItemEvent, IterationEvent, Reporter
 
@@ -54,12 +56,26 @@ def loss_breakdown(loss: float, losses: dict[str, float]) -> str:
     return f"loss {loss:.4g}" + (f" ({parts})" if parts else "")
 
 
-def _progress(*, quiet: bool, label_width: int = 0) -> Progress:
-    """Label, bar, n/total, a detail field, elapsed and ETA; gone from the screen when done."""
+class _CountColumn(ProgressColumn):
+    """done/total; a task whose bar measures something else (steps) shows its ``count`` field."""
+
+    def render(self, task: Task) -> Text:
+        count = task.fields.get("count")
+        if count is None:
+            total = "?" if task.total is None else str(int(task.total))
+            count = f"{int(task.completed)}/{total}"
+        return Text(count, style="progress.download")
+
+
+def _progress(*, quiet: bool, label_width: int = 0, clock: Callable[[], float] | None = None) -> Progress:
+    """Label, bar, n/total, a detail field, elapsed and ETA; gone from the screen when done.
+
+    ``clock``: rich's time source, for tests; the ETA is (total - completed) / speed.
+    """
     return Progress(
         TextColumn(f"{{task.description:>{label_width}}}" if label_width else "{task.description}"),
         BarColumn(),
-        MofNCompleteColumn(),
+        _CountColumn(),
         TextColumn("{task.fields[detail]}"),
         TimeElapsedColumn(),
         TextColumn("eta"),
@@ -67,6 +83,7 @@ def _progress(*, quiet: bool, label_width: int = 0) -> Progress:
         console=stderr,
         transient=True,
         disable=quiet,
+        get_time=clock,
     )
 
 
@@ -105,41 +122,111 @@ class IterationBar(_Display, Reporter):
         self.progress.update(self.task, completed=event.iteration, total=event.total, detail=detail)
 
 
-class FrameBars(_Display, Reporter):
-    """Two bars for sequences and batches: items overall (s/item, ETA) and the current item's steps."""
+class StepBudget:
+    """How much of a run's work is done, in optimizer steps rather than items.
 
-    def __init__(self, *, quiet: bool, total: int, label: str = "frames") -> None:
-        self.total = total
-        self.progress = _progress(quiet=quiet, label_width=9)
-        self.frames = self.progress.add_task(label, total=total, detail="")
+    Items differ in cost (a sequence's first frame has a larger budget than the rest), so
+    an ETA from items done is wrong after a long first frame; one from steps is not.
+    Each item weighs its step budget; an item found done (resumed, skipped) weighs
+    nothing, and one that ends early (early stop, failure) weighs the steps it took.
+    """
+
+    def __init__(self, budgets: Sequence[int]) -> None:
+        self.budgets = list(budgets)
+        self.total = sum(self.budgets)
+        self.finished_steps = 0
+        self.running: dict[int, int] = {}  # steps so far of items being painted
+
+    def step(self, index: int, iteration: int) -> None:
+        self.running[index] = min(iteration, self.budgets[index])
+
+    def finish(self, index: int, steps: int | None) -> None:
+        """Item ``index`` is over after ``steps`` steps (None: as many as it was seen take)."""
+        seen = self.running.pop(index, 0)
+        spent = seen if steps is None else steps
+        # The estimate becomes the fact: what it took replaces what it might have taken.
+        self.total += spent - self.budgets[index]
+        self.finished_steps += spent
+
+    @property
+    def completed(self) -> int:
+        return self.finished_steps + sum(self.running.values())
+
+
+class FrameBars(_Display, Reporter):
+    """Bars for sequences and batches: items overall (measured in steps, so the ETA knows
+    the first frame's larger budget), the current item's steps, then the output being
+    written ("encoding" or ``finish_label``)."""
+
+    def __init__(
+        self,
+        *,
+        quiet: bool,
+        budgets: Sequence[int],
+        label: str = "frames",
+        finish_label: str = "encoding",
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        self.total = len(budgets)
+        self.work = StepBudget(budgets)
+        self.progress = _progress(quiet=quiet, label_width=9, clock=clock)
+        self.frames = self.progress.add_task(label, total=self.work.total, detail="", count=f"0/{self.total}")
         self.steps = self.progress.add_task("frame", total=1, detail="", visible=False)
+        self.writes = self.progress.add_task(finish_label, total=self.total, detail="", visible=False)
         self.stylized_seconds: list[float] = []
         self.completed = 0  # items finish out of order with parallel workers
+        self.current: int | None = None  # the item whose steps arrive (one at a time locally)
+
+    def _show_work(self, detail: str | None = None) -> None:
+        # total stays positive: a fully resumed run has no steps left, and rich divides by it.
+        count = f"{self.completed}/{self.total}"
+        self.progress.update(self.frames, completed=self.work.completed, total=max(1, self.work.total), count=count)
+        if detail is not None:
+            self.progress.update(self.frames, detail=detail)
 
     def iteration(self, event: IterationEvent) -> None:
         self.progress.update(self.steps, completed=event.iteration, total=event.total, detail=f"loss {event.loss:.4g}")
+        if self.current is not None:
+            self.work.step(self.current, event.iteration)
+            self._show_work()
 
     def item_started(self, index: int) -> None:
+        self.current = index
         self.progress.reset(self.steps, total=1, description=f"frame {index + 1}", detail="", visible=True)
 
     def item_done(self, event: ItemEvent) -> None:
+        steps: int | None
         if isinstance(event, BatchEvent):
             if event.status == "failed":
                 say(f"failed: {event.source}: {event.message}")
             computed = event.status == "done"
+            # A batch event has no step count: a picture took the steps seen of it, or
+            # its whole budget when they ran where no step is reported (Ray workers).
+            if event.index in self.work.running:
+                steps = None
+            else:
+                steps = self.work.budgets[event.index] if computed else 0
         else:
             computed = not event.resumed
+            steps = event.iterations if computed else 0
+        self.work.finish(event.index, steps)
+        if self.current == event.index:
+            self.current = None
         # Resumed frames and skipped pictures cost nothing: they would skew the s/item rate.
         if computed:
             self.stylized_seconds.append(event.seconds)
         self.completed += 1
         recent = self.stylized_seconds[-10:]
         detail = f"{sum(recent) / len(recent):.1f}s/item" if recent else "resuming"
-        self.progress.update(self.frames, completed=self.completed, detail=detail)
+        self._show_work(detail=detail)
 
     def finishing(self) -> None:
         self.progress.update(self.steps, visible=False)
-        self.progress.update(self.frames, detail="encoding")
+        self.progress.update(self.frames, detail="done")
+        self.progress.update(self.writes, visible=True)
+
+    def writing(self, done: int, total: int) -> None:
+        self.progress.update(self.writes, completed=done, total=total)
 
 
 # --- what the commands print: built here so that they only parse, call and print -----------
@@ -170,7 +257,9 @@ def video_dry_run_text(
 ) -> str:
     info = plan.info
     w, h = plan.size
-    dropped = " (dropped: --no-audio)" if info.has_audio and not plan.audio else ""
+    dropped = ""
+    if info.has_audio and not plan.audio:
+        dropped = f" (dropped: {_no_sound(plan)})"
     return (
         f"video: {info.path} ({info.width}x{info.height})\n"
         f"frames: {info.frames} from {info.start_seconds:.2f}s, {float(info.fps):.3f} fps ({info.fps}), "
@@ -179,20 +268,32 @@ def video_dry_run_text(
         f"audio: {'yes' if plan.audio else 'no'}{dropped}\n"
         f"temporal: {video.temporal}; steps: {video.first_iterations} first, "
         f"{style.iterations} per later frame (early stop may end sooner)\n"
-        f"output: {plan.output}\n"
+        f"output: {plan.output}{' (original | painted, side by side)' if plan.side_by_side else ''}\n"
         f"estimated time here: {duration(seconds)} ({seconds / info.frames:.1f}s/frame, "
         f"{backend.device.type}, {backend.autocast_dtype or 'fp32'})"
     )
 
 
+def _no_sound(plan: VideoPlan) -> str:
+    """Why a clip's sound is not in the output."""
+    if not plan.container_audio:
+        return f"{plan.output.suffix.lower()} holds no sound"
+    return "--no-audio"
+
+
 def video_summary(plan: VideoPlan, outcome: VideoOutcome) -> str:
     w, h = plan.size
+    if plan.side_by_side:
+        w *= 2
+    audio = "kept" if outcome.audio else "none"
+    if not outcome.audio and plan.info.has_audio and not plan.container_audio:
+        audio = f"dropped: {_no_sound(plan)}"
     fresh = outcome.frames - outcome.resumed
     resumed = f" ({outcome.resumed} resumed from an earlier run)" if outcome.resumed else ""
     per_frame = outcome.seconds / max(1, fresh)
     return (
         f"wrote {outcome.output} ({w}x{h}, {outcome.frames} frames at {float(plan.info.fps):.3f} fps, "
-        f"audio {'kept' if outcome.audio else 'none'}) in {duration(outcome.seconds)}, "
+        f"audio {audio}) in {duration(outcome.seconds)}, "
         f"{per_frame:.1f}s/frame{resumed}"
     )
 

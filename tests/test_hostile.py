@@ -8,6 +8,7 @@ afterwards, and no partial output left behind. README "Reliability" lists the ca
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -180,6 +181,16 @@ REFUSALS = [
         "unknown output container",
         lambda k: ["video", k.bear, k.starry, "-o", k.out("o.avi")],
         ("cannot write video as .avi",),
+    ),
+    Refusal(
+        "unknown container for --to-video",
+        lambda k: ["images", _frames(k), k.starry, "--sequence", "--to-video", k.out("o.avi")],
+        ("cannot write video as .avi",),
+    ),
+    Refusal(
+        "--side-by-side without a video output",
+        lambda k: ["images", _frames(k), k.starry, "--side-by-side"],
+        ("--side-by-side needs --sequence --to-video",),
     ),
     Refusal("--size 0", lambda k: ["image", k.cat, k.starry, "--size", "0"], ("size must be at least 16",)),
     Refusal(
@@ -552,6 +563,8 @@ def test_stopped_during_a_frame_then_resume_matches_an_uninterrupted_run(kit, si
     assert proc.returncode == 130 and "Traceback" not in err
     last = err.strip().splitlines()[-1]
     assert "interrupted after" in last and "run the same command again to resume" in last
+    # ... and says which: the command as it was run, ready to paste.
+    assert last.endswith(shlex.join(["framestyle", "video", *map(str, (kit.bear, kit.starry, *SEQUENCE, "-o", out))]))
     assert not out.exists() and not list(kit.folder.glob(".o.*"))
     done = FrameStore(work).finished()
     assert 2 <= done < 5

@@ -9,13 +9,14 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shlex
 import signal
 import sys
 from typing import Annotated
 
 import typer
 
-from ..errors import FramestyleError
+from ..errors import FramestyleError, Interrupted
 from .evaluate import evaluate
 from .image import image
 from .images import images
@@ -108,6 +109,19 @@ def _error(message: str) -> None:
 _COMPLETE_VAR = "_FRAMESTYLE_COMPLETE"
 
 
+def resume_hint(message: str, args: list[str]) -> str:
+    """An interrupted run's message with the exact command that continues it, on one line.
+
+    The command is the one that was run: the work folder it left is found again by the
+    same output name, and `--restart` only discards frames made with other settings.
+
+    >>> resume_hint("interrupted after 2 of 5 frames; run the same command again to resume",
+    ...             ["video", "my clip.mp4", "starry.jpg", "-o", "out.gif"])
+    "interrupted after 2 of 5 frames; run the same command again to resume: framestyle video 'my clip.mp4' starry.jpg -o out.gif"
+    """
+    return f"{message}: {shlex.join(['framestyle', *args])}"
+
+
 def _stop_on_terminate(signum: int, frame: object) -> None:
     # `kill`, `docker stop` and schedulers send SIGTERM: stop as cleanly as after Ctrl-C.
     raise KeyboardInterrupt
@@ -139,6 +153,9 @@ def main(argv: list[str] | None = None) -> int:
     except (KeyboardInterrupt, typer.Abort):
         _error("interrupted")
         return 130
+    except Interrupted as err:
+        _error(resume_hint(flag_spelling(str(err)), args))
+        return err.exit_code
     except FramestyleError as err:
         _error(flag_spelling(str(err)))
         return err.exit_code

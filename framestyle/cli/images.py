@@ -21,6 +21,7 @@ from .options import (
     IterationsOpt,
     OverwriteOpt,
     QuietOpt,
+    SideBySideOpt,
     SizeOpt,
     help_text,
 )
@@ -73,19 +74,25 @@ def images(
     to_video: Annotated[
         Path | None,
         typer.Option(
-            help="With --sequence: encode the frames into this video.", show_default=False, rich_help_panel=VIDEO
+            help="With --sequence: encode the frames into this video (.mp4, .mkv, .mov, .webm, .gif, .webp).",
+            show_default=False,
+            rich_help_panel=VIDEO,
         ),
     ] = None,
     fps: Annotated[float, typer.Option(min=0.01, help="Frame rate for --to-video.", rich_help_panel=VIDEO)] = 24.0,
+    side_by_side: SideBySideOpt = False,
 ) -> None:
     """Stylize a folder: each image alone, or --sequence for ordered video frames."""
     # Imported here, not at the top: torch and OpenCV load only when a command runs (fast --help).
     from ..pipeline import default_folder_output, open_engine, plan_folder, stylize_folder, stylize_folder_sequence
+    from ..pipeline.paint import frame_budgets
 
     base = {"iterations": VIDEO_FRAME_ITERATIONS} if sequence else {}
     style_config, runtime, video_config = merge_settings(config, settings_flags(ctx), base=base, user_defaults=True)
     if to_video is not None and not sequence:
         raise ConfigError("--to-video needs --sequence")
+    if side_by_side and to_video is None:
+        raise ConfigError("--side-by-side needs --sequence --to-video")
     if sequence and animate_dir is not None:
         raise ConfigError("--animate-dir works on independent images, not with --sequence")
     ray_config = ray_settings(ctx)
@@ -98,7 +105,11 @@ def images(
     if sequence:
         with (
             open_engine(styles, style_config, runtime, ray_config) as painter,
-            ui.FrameBars(quiet=quiet, total=total) as bars,
+            ui.FrameBars(
+                quiet=quiet,
+                budgets=frame_budgets(total, video_config, style_config),
+                finish_label="encoding" if to_video is not None else "writing",
+            ) as bars,
         ):
             outcome = stylize_folder_sequence(
                 plan,
@@ -109,6 +120,7 @@ def images(
                 restart=restart,
                 keep_frames=keep_frames,
                 overwrite=overwrite,
+                side_by_side=side_by_side,
                 reporter=bars,
             )
         if not quiet:
@@ -117,7 +129,7 @@ def images(
 
     with (
         open_engine(styles, style_config, runtime, ray_config) as painter,
-        ui.FrameBars(quiet=quiet, total=total, label="images") as bars,
+        ui.FrameBars(quiet=quiet, budgets=[style_config.iterations] * total, label="images") as bars,
     ):
         summary = stylize_folder(
             plan,

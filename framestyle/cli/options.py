@@ -186,6 +186,14 @@ AudioOpt = Annotated[
         rich_help_panel=VIDEO,
     ),
 ]
+SideBySideOpt = Annotated[
+    bool,
+    typer.Option(
+        "--side-by-side",
+        help="Show the original (left) beside the painted clip (right) in the output video.",
+        rich_help_panel=VIDEO,
+    ),
+]
 
 # Engine: where the painting of many pictures runs.
 EngineOpt = Annotated[

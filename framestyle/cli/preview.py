@@ -74,7 +74,7 @@ def preview(
     sweeps = [parse_sweep(text) for text in vary or []] or default_sweeps(style_config)
     out = output or default_preview_output(source, styles)
     cells = math.prod(len(s.values) for s in sweeps)
-    with ui.FrameBars(quiet=quiet, total=cells, label="cells") as bars:
+    with ui.FrameBars(quiet=quiet, budgets=[style_config.iterations] * cells, label="cells") as bars:
         sheet = stylize_preview_file(
             source,
             styles,

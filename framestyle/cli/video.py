@@ -18,6 +18,7 @@ from .options import (
     FrameIterationsOpt,
     OverwriteOpt,
     QuietOpt,
+    SideBySideOpt,
     SizeOpt,
     help_text,
 )
@@ -34,7 +35,10 @@ def video(
         typer.Option(
             "--output",
             "-o",
-            help=help_text("Output video (.mp4, .mkv, .mov, .webm).", default="VIDEO_STYLE.mp4 beside the video"),
+            help=help_text(
+                "Output video (.mp4, .mkv, .mov, .webm), or a looping animation (.gif, .webp; no sound).",
+                default="VIDEO_STYLE.mp4 beside the video",
+            ),
             show_default=False,
         ),
     ] = None,
@@ -57,11 +61,12 @@ def video(
     ] = None,
     start: Annotated[float, typer.Option(help="Start this many seconds into the clip.", rich_help_panel=VIDEO)] = 0.0,
     audio: AudioOpt = None,
+    side_by_side: SideBySideOpt = False,
 ) -> None:
     """Stylize a video, temporally coherent, same fps, audio kept: framestyle video in.mp4 starry.jpg"""
     # Imported here, not at the top: torch and OpenCV load only when a command runs (fast --help).
     from ..pipeline import LocalEngine, default_video_output, estimate_seconds, open_engine, plan_video, stylize_video
-    from ..pipeline.paint import PaintSettings
+    from ..pipeline.paint import PaintSettings, frame_budgets
 
     base = {"iterations": VIDEO_FRAME_ITERATIONS}
     style_config, runtime, video_config = merge_settings(config, settings_flags(ctx), base=base, user_defaults=True)
@@ -75,6 +80,7 @@ def video(
         start_seconds=start,
         max_frames=frames,
         overwrite=overwrite,
+        side_by_side=side_by_side,
     )
     note = ui.container_note(plan.info, trimmed=frames is not None or bool(start))
     if note and not quiet:
@@ -87,7 +93,7 @@ def video(
         return
     with (
         open_engine(styles, style_config, runtime, ray_config) as painter,
-        ui.FrameBars(quiet=quiet, total=plan.info.frames) as bars,
+        ui.FrameBars(quiet=quiet, budgets=frame_budgets(plan.info.frames, video_config, style_config)) as bars,
     ):
         outcome = stylize_video(
             plan, engine=painter, video=video_config, restart=restart, keep_frames=keep_frames, reporter=bars

@@ -9,6 +9,7 @@ with ffmpeg's own last words, and the process is always reaped.
 from __future__ import annotations
 
 import contextlib
+import functools
 import subprocess
 import tempfile
 from collections.abc import Sequence
@@ -150,14 +151,41 @@ def h264_args(*, crf: int = 18, codec: str = "libx264", preset: str = "medium") 
     return args + ["-movflags", "+faststart"]
 
 
-def gif_args() -> list[str]:
-    # One palette for the whole animation, built from the frames themselves.
-    return [
-        "-filter_complex",
-        "split[a][b];[a]palettegen=stats_mode=full[p];[b][p]paletteuse=dither=sierra2_4a",
-        "-loop",
-        "0",
-    ]
+@functools.cache
+def encoders() -> frozenset[str]:
+    """The video encoders this ffmpeg binary was built with (``ffmpeg -encoders``)."""
+    proc = subprocess.run(
+        [ffmpeg_exe(), "-hide_banner", "-nostdin", "-encoders"], capture_output=True, text=True, errors="replace"
+    )
+    # Lines read " V....D libx264   description"; the first column is six flag letters.
+    rows = (line.split() for line in proc.stdout.splitlines())
+    return frozenset(row[1] for row in rows if len(row) >= 2 and len(row[0]) == 6 and row[0].startswith("V"))
+
+
+def gif_args(*, moving: bool = False) -> list[str]:
+    """A looping GIF with one palette for the whole animation, built from its own frames
+    in the same pass (palettegen sees every frame before paletteuse maps the first).
+
+    ``moving``: frames of a clip rather than an optimization's steps; only the rectangle
+    that changed between frames is re-dithered, so still areas do not shimmer.
+    """
+    # stats_mode=full: the palette covers every frame's colours, not only what moves,
+    # since a painting's colours are everywhere. Error diffusion (sierra2_4a) keeps the
+    # style's gradients with little visible pattern.
+    use = "paletteuse=dither=sierra2_4a" + (":diff_mode=rectangle" if moving else "")
+    # A simple filter graph (-vf), so that a caller's -map still selects the one video stream.
+    return ["-vf", f"split[a][b];[a]palettegen=stats_mode=full[p];[b][p]{use}", "-loop", "0"]
+
+
+def webp_args(*, crf: int = 18) -> list[str]:
+    """A looping animated WebP; EncodeError when this ffmpeg has no libwebp encoder."""
+    available = encoders()
+    codec = next((c for c in ("libwebp_anim", "libwebp") if c in available), None)
+    if codec is None:
+        raise EncodeError("this ffmpeg has no libwebp encoder, so it cannot write .webp; use .gif or .mp4")
+    # crf 0 asks for lossless, as it does for H.264; otherwise a high fixed quality.
+    quality = ["-lossless", "1"] if crf == 0 else ["-lossless", "0", "-quality", "90"]
+    return ["-c:v", codec, *quality, "-loop", "0"]
 
 
 def write_animation(path: Path, frames: Sequence[np.ndarray], *, fps: float, hold_last: float = 1.0) -> None:

@@ -16,12 +16,18 @@ import cv2
 import numpy as np
 
 from ..errors import DecodeError, EncodeError
-from .ffmpeg import FfmpegWriter, ffmpeg_exe, h264_args
+from .ffmpeg import FfmpegWriter, ffmpeg_exe, gif_args, h264_args, webp_args
 from .files import require_file
 from .images import resize_rgb
 
 VIDEO_EXTENSIONS = frozenset({".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi", ".mpg", ".mpeg", ".wmv", ".flv", ".gif"})
-OUTPUT_EXTENSIONS = frozenset({".mp4", ".mov", ".m4v", ".mkv", ".webm"})
+ANIMATED_EXTENSIONS = frozenset({".gif", ".webp"})  # looping animations: no sound
+OUTPUT_EXTENSIONS = frozenset({".mp4", ".mov", ".m4v", ".mkv", ".webm"}) | ANIMATED_EXTENSIONS
+
+
+def carries_audio(suffix: str) -> bool:
+    """Whether a video written as ``suffix`` can hold a sound track (GIF and WebP cannot)."""
+    return suffix.lower() not in ANIMATED_EXTENSIONS
 
 
 @dataclass(frozen=True)
@@ -130,12 +136,20 @@ def iter_frames(info: VideoInfo, *, size: tuple[int, int] | None = None) -> Iter
 
 
 def output_args(suffix: str, *, codec: str, crf: int) -> tuple[list[str], list[str]]:
-    """(video args, audio args) for a container."""
+    """(video args, audio args) for a container; no audio args where it holds no sound.
+
+    Raises EncodeError for a container we do not write (or, for .webp, one this ffmpeg
+    cannot), so callers can refuse before any work.
+    """
     suffix = suffix.lower()
     if suffix not in OUTPUT_EXTENSIONS:
         raise EncodeError(
             f"cannot write video as {suffix or 'no extension'}; use one of {', '.join(sorted(OUTPUT_EXTENSIONS))}"
         )
+    if suffix == ".gif":
+        return gif_args(moving=True), []
+    if suffix == ".webp":
+        return webp_args(crf=crf), []
     if suffix == ".webm":
         video_codec = "libvpx-vp9" if codec == "libx264" else codec
         video = ["-c:v", video_codec, "-pix_fmt", "yuv420p", "-crf", str(crf), "-b:v", "0"]
@@ -158,7 +172,8 @@ def write_video(
 ) -> int:
     """Encode RGB frames (all ``size``, even sides) to ``path``; returns the frame count.
 
-    ``audio_from``: carry that clip's audio over, trimmed to the frames taken from it.
+    ``audio_from``: carry that clip's audio over, trimmed to the frames taken from it
+    (dropped for containers without sound, see ``carries_audio``).
     """
     w, h = size
     if w % 2 or h % 2:
@@ -166,7 +181,7 @@ def write_video(
     video, audio = output_args(Path(path).suffix, codec=codec, crf=crf)
     extra: list[str] = []
     maps = ["-map", "0:v:0"]
-    if audio_from is not None and audio_from.has_audio:
+    if audio_from is not None and audio_from.has_audio and audio:
         duration = float(Fraction(audio_from.frames) / fps)
         extra = ["-ss", f"{audio_from.start_seconds:.6f}", "-t", f"{duration:.6f}", "-i", str(audio_from.path)]
         maps += ["-map", "1:a:0?", *audio]

@@ -14,6 +14,7 @@ from ..errors import ConfigError, FramestyleError, InputError, OutputError
 from ..events import SILENT, Reporter
 from ..io.files import check_output, require_file
 from ..io.images import WRITE_EXTENSIONS, list_folder, read_image, resize_rgb
+from ..io.video import output_args
 from ..tensors import fit_long_side
 from .batch import BatchBook, BatchJob, BatchSummary, check_batch_manifest, pending_jobs, picture_tasks
 from .common import file_identity, require_sequence_init, style_settings
@@ -160,11 +161,18 @@ def stylize_folder_sequence(
     restart: bool = False,
     keep_frames: bool = False,
     overwrite: bool = False,
+    side_by_side: bool = False,
     reporter: Reporter = SILENT,
 ) -> SequenceOutcome:
-    """Treat the images, in natural order, as the frames of a video (temporally coherent)."""
+    """Treat the images, in natural order, as the frames of a video (temporally coherent).
+
+    ``side_by_side``: with ``to_video``, the original pictures on the left of the painted ones.
+    """
     require_sequence_init(engine.settings.style)
+    if side_by_side and to_video is None:
+        raise ConfigError("`side_by_side` needs a video output (`to_video`)")
     if to_video is not None:
+        output_args(Path(to_video).suffix, codec=video.codec, crf=video.crf)  # refuses unknown containers early
         check_output(to_video, [plan.folder / r for r in plan.images], overwrite=overwrite)
     elif not overwrite and all(p.exists() for p in plan.outputs):
         raise OutputError(f"every frame in {plan.output_dir} already exists (pass `overwrite=True` to redo them)")
@@ -176,7 +184,11 @@ def stylize_folder_sequence(
     total = len(plan.images)
     if to_video is not None:
         work = work_folder_for(to_video)
-        finish = encode_store(to_video, total=total, size=size, fps=fps, codec=video.codec, crf=video.crf)
+        # A fresh reader for the originals: it must not count resized frames twice.
+        originals = (lambda: _FolderFrames(plan, first.shape, size)) if side_by_side else None
+        finish = encode_store(
+            to_video, total=total, size=size, fps=fps, codec=video.codec, crf=video.crf, originals=originals
+        )
     else:
         work = plan.output_dir / ".framestyle-work"
         finish = export_store(plan.outputs)

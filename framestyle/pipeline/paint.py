@@ -98,6 +98,16 @@ def frame_iterations(first: bool, video: VideoConfig, style: StyleConfig) -> int
     return video.first_iterations if starts_from_scratch(first, video) else style.iterations
 
 
+def frame_budgets(total: int, video: VideoConfig, style: StyleConfig) -> list[int]:
+    """Each frame's step budget in a run of ``total`` frames painted in order (early stop
+    may end a frame sooner): what the whole run costs, frame by frame.
+
+    >>> frame_budgets(3, VideoConfig(first_iterations=300), StyleConfig(iterations=50))
+    [300, 50, 50]
+    """
+    return [frame_iterations(index == 0, video, style) for index in range(total)]
+
+
 def paint_frame(
     stylizer: Stylizer,
     content: np.ndarray,

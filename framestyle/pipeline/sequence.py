@@ -3,7 +3,7 @@ engine's painting, and the sinks that turn finished frames into the output."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -21,8 +21,12 @@ from ..store import FrameStore
 from .common import require_sequence_init, style_settings
 from .engine import Engine
 
-FinishStore = Callable[[FrameStore], None]
-"""A sink: turns a work folder of finished frames into the output (encode or export)."""
+FinishStore = Callable[[FrameStore, Reporter], None]
+"""A sink: turns a work folder of finished frames into the output (encode or export),
+reporting each frame written with ``Reporter.writing``."""
+
+FrameSource = Callable[[], Iterable[np.ndarray]]
+"""Reads a sequence's content frames again from the start, at the working size."""
 
 
 def work_folder_for(output: Path) -> Path:
@@ -91,7 +95,7 @@ def run_sequence(
     if finished < total:
         raise DecodeError(f"only {finished} of {total} frames could be read back; the source changed during the run")
     reporter.finishing()
-    finish(store)
+    finish(store, reporter)
     if not keep_frames:
         store.remove()
     return resumed
@@ -106,13 +110,35 @@ def encode_store(
     audio_from: VideoInfo | None = None,
     codec: str = "libx264",
     crf: int = 18,
+    originals: FrameSource | None = None,
 ) -> FinishStore:
-    """A sink: encode the stored frames into ``output``, atomically."""
+    """A sink: encode the stored frames into ``output``, atomically.
 
-    def finish(store: FrameStore) -> None:
+    ``originals``: show the content frames (read again from the source: the work folder
+    holds only painted ones) on the left of the painted ones, for comparison. Only the
+    encode changes, so the work folder, and a resume, are the same either way.
+    """
+    w, h = size
+    # Both halves have the working size, whose sides are even: so is the sum.
+    out_size = (2 * w, h) if originals is not None else size
+
+    def finish(store: FrameStore, reporter: Reporter) -> None:
+        def frames() -> Iterator[np.ndarray]:
+            # One frame in memory at a time (two side by side), however long the clip.
+            sources = iter(originals()) if originals is not None else None
+            for index in range(total):
+                painted = store.load(index)
+                if sources is not None:
+                    original = next(sources, None)
+                    if original is None:
+                        raise DecodeError(f"the source gave only {index} of {total} frames the second time it was read")
+                    painted = np.hstack([original, painted])
+                yield painted
+                # The writer asks for the next frame only once this one is written.
+                reporter.writing(index + 1, total)
+
         with atomic_path(output) as tmp:
-            frames = (store.load(i) for i in range(total))
-            write_video(tmp, frames, size=size, fps=fps, audio_from=audio_from, codec=codec, crf=crf)
+            write_video(tmp, frames(), size=out_size, fps=fps, audio_from=audio_from, codec=codec, crf=crf)
 
     return finish
 
@@ -120,8 +146,9 @@ def encode_store(
 def export_store(outputs: Sequence[Path]) -> FinishStore:
     """A sink: write stored frame i to ``outputs[i]`` (format from its suffix), atomically."""
 
-    def finish(store: FrameStore) -> None:
+    def finish(store: FrameStore, reporter: Reporter) -> None:
         for index, path in enumerate(outputs):
             write_image(path, store.load(index))
+            reporter.writing(index + 1, len(outputs))
 
     return finish

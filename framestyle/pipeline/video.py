@@ -15,12 +15,12 @@ from ..evaluate import WarpingReport, warping_errors
 from ..events import SILENT, IterationEvent, Reporter
 from ..flow import warp_previous
 from ..io.files import check_output, require_file
-from ..io.video import VideoInfo, iter_frames, output_args, probe
+from ..io.video import VideoInfo, carries_audio, iter_frames, output_args, probe
 from ..stylize import Stylizer
 from ..tensors import check_vgg_size, fit_long_side, to_tensor
 from .common import default_image_output, file_identity, require_sequence_init
 from .engine import Engine
-from .paint import frame_iterations
+from .paint import frame_budgets
 from .sequence import FinishStore, encode_store, run_sequence, sequence_settings, work_folder_for
 
 
@@ -36,7 +36,9 @@ class VideoPlan:
     size: tuple[int, int]
     output: Path
     work_folder: Path
-    audio: bool
+    audio: bool  # the clip's sound goes into the output
+    container_audio: bool = True  # the output format can hold sound (GIF and WebP cannot)
+    side_by_side: bool = False  # the original on the left of the painted frames
 
 
 def plan_video(
@@ -49,6 +51,7 @@ def plan_video(
     start_seconds: float = 0.0,
     max_frames: int | None = None,
     overwrite: bool = False,
+    side_by_side: bool = False,
 ) -> VideoPlan:
     """Check inputs and outputs and probe the clip; touches nothing on disk."""
     if start_seconds < 0:
@@ -65,8 +68,15 @@ def plan_video(
     info = probe(video_path, start_seconds=start_seconds, max_frames=max_frames)
     size = fit_long_side(info.width, info.height, config.size, even=True)
     check_vgg_size(*size, what=f"video at `size={config.size}`")
+    container_audio = carries_audio(output.suffix)
     return VideoPlan(
-        info=info, size=size, output=output, work_folder=work_folder_for(output), audio=video.audio and info.has_audio
+        info=info,
+        size=size,
+        output=output,
+        work_folder=work_folder_for(output),
+        audio=video.audio and info.has_audio and container_audio,
+        container_audio=container_audio,
+        side_by_side=side_by_side,
     )
 
 
@@ -88,7 +98,7 @@ def estimate_seconds(plan: VideoPlan, stylizer: Stylizer, video: VideoConfig, *,
     if video.temporal == "flow":
         warp_previous(first, first, first)
     flow = time.perf_counter() - flow_start
-    steps = sum(frame_iterations(i == 0, video, stylizer.config) for i in range(plan.info.frames))
+    steps = sum(frame_budgets(plan.info.frames, video, stylizer.config))
     return steps * step + (plan.info.frames - 1) * flow
 
 
@@ -99,11 +109,20 @@ def video_settings(plan: VideoPlan, engine: Engine, video: VideoConfig) -> dict[
 
 
 def video_sink(plan: VideoPlan, video: VideoConfig) -> FinishStore:
-    """Encode the finished frames into the planned output, audio carried over."""
+    """Encode the finished frames into the planned output, audio carried over (and the
+    clip decoded a second time, when the original goes beside them)."""
     info = plan.info
     audio = info if plan.audio else None
+    originals = (lambda: iter_frames(info, size=plan.size)) if plan.side_by_side else None
     return encode_store(
-        plan.output, total=info.frames, size=plan.size, fps=info.fps, audio_from=audio, codec=video.codec, crf=video.crf
+        plan.output,
+        total=info.frames,
+        size=plan.size,
+        fps=info.fps,
+        audio_from=audio,
+        codec=video.codec,
+        crf=video.crf,
+        originals=originals,
     )
 
 
