@@ -20,7 +20,16 @@ from typing import Any, get_type_hints
 
 import numpy as np
 
-from .config import CONFIG_CLASSES, VIDEO_FRAME_ITERATIONS, RuntimeConfig, StyleConfig, VideoConfig, build, coerce
+from .config import (
+    CONFIG_CLASSES,
+    PREVIEW_DEFAULTS,
+    VIDEO_FRAME_ITERATIONS,
+    RuntimeConfig,
+    StyleConfig,
+    VideoConfig,
+    build,
+    coerce,
+)
 from .errors import ConfigError, InputError
 from .events import Callbacks, FrameEvent, ItemEvent, IterationEvent
 
@@ -150,7 +159,7 @@ def preview(
     ``vary={"style_weight": (1, 10, 100), "style_scale": (0.5, 1, 2)}`` (the default)."""
     from .pipeline.preview import Sweep, load_preview_picture, paint_preview
 
-    style, runtime, _ = settings_from(settings, base={"size": 160, "iterations": 80})
+    style, runtime, _ = settings_from(settings, base=PREVIEW_DEFAULTS)
     hints = get_type_hints(StyleConfig)
     sweeps = []
     for name, values in (vary or {}).items():

@@ -181,6 +181,10 @@ class RayConfig:
 # picture started from its content; used unless a preset or flag sets `iterations`.
 VIDEO_FRAME_ITERATIONS = 50
 
+# Preview sheets: small cells, a short budget and an eager early stop, so a 3x3 sheet
+# takes well under a minute and a half on a laptop CPU.
+PREVIEW_DEFAULTS: dict[str, Any] = {"size": 128, "iterations": 60, "tolerance": 1e-3, "patience": 5}
+
 CONFIG_CLASSES: tuple[type, ...] = (StyleConfig, RuntimeConfig, VideoConfig)
 
 

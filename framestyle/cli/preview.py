@@ -9,14 +9,11 @@ from typing import Annotated
 import typer
 
 from .. import ui
-from ..config import merge_settings
+from ..config import PREVIEW_DEFAULTS, merge_settings
 from . import panels
 from .common import settings_flags
 from .options import OPTIMIZATION, ConfigOpt, OverwriteOpt, QuietOpt, help_text
 from .panels import with_panels
-
-# Small cells and a short budget: a 3x3 sheet in about a minute on a laptop CPU.
-PREVIEW_DEFAULTS = {"size": 160, "iterations": 80}
 
 
 @with_panels(panels.look, panels.optimization, panels.hardware)
@@ -51,7 +48,10 @@ def preview(
     size: Annotated[
         int | None,
         typer.Option(
-            "--size", "-s", help=help_text("Long side of each cell, pixels.", default="160"), show_default=False
+            "--size",
+            "-s",
+            help=help_text("Long side of each cell, pixels.", default=str(PREVIEW_DEFAULTS["size"])),
+            show_default=False,
         ),
     ] = None,
     iterations: Annotated[
@@ -59,7 +59,7 @@ def preview(
         typer.Option(
             "--iterations",
             "-n",
-            help=help_text("Optimizer steps per cell.", default="80"),
+            help=help_text("Optimizer steps per cell.", default=str(PREVIEW_DEFAULTS["iterations"])),
             show_default=False,
             rich_help_panel=OPTIMIZATION,
         ),
