@@ -66,7 +66,8 @@ def ws(tmp_path, bear, starry) -> Path:
 def test_second_video_run_on_the_same_output_is_refused(ws):
     out = ws / "o.mp4"
     before = snapshot(ws)
-    args = ("video", ws / "bear.webm", ws / "vangogh_starry_night.jpg", *VIDEO, "-q", "-o", out)
+    # --keep-frames: A's frames stay, to show afterwards that B touched none of them.
+    args = ("video", ws / "bear.webm", ws / "vangogh_starry_night.jpg", *VIDEO, "--keep-frames", "-q", "-o", out)
     a = _start(*args)
     work = work_folder_for(out)
     _wait_for(lambda: (work / "frame_000001.png").exists(), a)
@@ -76,13 +77,15 @@ def test_second_video_run_on_the_same_output_is_refused(ws):
     b = run_cli(*args, timeout=120)
     assert_one_line_error(b, "another framestyle run", f"(pid {a.pid})", "o.mp4", "wait for it or stop it")
     assert time.time() - started < 60  # python and torch start-up on a busy machine; no painting
-    for name, data in seen.items():  # B touched none of A's frames
-        assert (work / name).read_bytes() == data, name
 
     _, err = a.communicate(timeout=300)
     assert a.returncode == 0, err
     assert stream_facts(out)["frames"] == 4
-    assert_nothing_lost(before, ws, new={"o.mp4"})  # no work folder, no lock file
+    for name, data in seen.items():  # B touched none of A's frames
+        assert (work / name).read_bytes() == data, name
+    kept = {f"{work.name}/{p.name}" for p in work.iterdir()}
+    assert kept == {f"{work.name}/manifest.json"} | {f"{work.name}/frame_{i:06d}.png" for i in range(1, 5)}
+    assert_nothing_lost(before, ws, new={"o.mp4"} | kept)  # no lock file, no temporaries
 
 
 def test_second_folder_batch_on_the_same_output_is_refused(ws, cat):

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import OutputError
+from ..io.files import describe_os_error
 
 # A PNG of w x h RGB pixels is at most its raw bytes (3 per pixel) plus one filter byte per
 # row and deflate/chunk framing (under 1% for incompressible data); a header and the file
@@ -82,14 +83,29 @@ def format_bytes(count: int) -> str:
 def existing_folder(folder: Path) -> Path:
     """``folder``, or its nearest ancestor that exists (where it will be created)."""
     folder = Path(folder).absolute()
-    while not folder.exists() and folder.parent != folder:
+    while folder.parent != folder:
+        try:
+            if folder.exists():
+                break
+        except OSError:  # behind a folder we may not search: ask its parent
+            pass
         folder = folder.parent
     return folder
 
 
+def _stat(folder: Path) -> os.stat_result:
+    try:
+        return os.stat(existing_folder(folder))
+    except OSError as err:
+        raise OutputError(f"cannot check the free space in {folder}: {describe_os_error(err)}") from None
+
+
 def free_bytes(folder: Path) -> int:
     """Bytes an ordinary user may still write on ``folder``'s file system."""
-    return shutil.disk_usage(existing_folder(folder)).free
+    try:
+        return shutil.disk_usage(existing_folder(folder)).free
+    except OSError as err:
+        raise OutputError(f"cannot check the free space in {folder}: {describe_os_error(err)}") from None
 
 
 @dataclass(frozen=True)
@@ -118,7 +134,7 @@ def disk_space(needs: Sequence[SpaceNeed]) -> list[DiskSpace]:
     """The needs grouped by file system (a work folder and its output may be on two)."""
     groups: dict[int, list[SpaceNeed]] = {}
     for need in needs:
-        groups.setdefault(os.stat(existing_folder(need.folder)).st_dev, []).append(need)
+        groups.setdefault(_stat(need.folder).st_dev, []).append(need)
     return [DiskSpace(group[0].folder, tuple(group), free_bytes(group[0].folder)) for group in groups.values()]
 
 
