@@ -54,6 +54,14 @@ class FrameStore:
             write_manifest(manifest_path, wanted)
         return store
 
+    @classmethod
+    def reusable(cls, folder: Path, settings: dict[str, Any], *, limit: int) -> int:
+        """How many finished frames ``open(folder, settings)`` would keep; touches nothing."""
+        store = cls(folder)
+        if read_manifest(store.folder / MANIFEST) != {"format": FORMAT, "settings": settings}:
+            return 0
+        return store.finished(limit=limit)
+
     def frame_path(self, index: int) -> Path:
         return self.folder / f"frame_{index + 1:06d}.png"
 

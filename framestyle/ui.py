@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from .pipeline import BatchSummary, ImageOutcome, VideoOutcome, VideoPlan
     from .pipeline.folder import FolderPlan, SequenceOutcome
     from .pipeline.preview import PreviewSheet
+    from .pipeline.space import DiskSpace
 
 stderr = Console(stderr=True, highlight=False)
 
@@ -252,8 +253,23 @@ def container_note(info: VideoInfo, *, trimmed: bool) -> str | None:
     return None
 
 
+def disk_space_text(space: Sequence[DiskSpace]) -> str:
+    """``disk: about 12.0 MB (frames 10.0 MB, video 2.0 MB), 3.1 GB free in out/``, one
+    line per file system, saying when the run would be refused."""
+    return "\n".join(
+        f"disk: {disk.describe()} in {disk.folder}" + ("" if disk.fits else " -- not enough: the run would be refused")
+        for disk in space
+    )
+
+
 def video_dry_run_text(
-    plan: VideoPlan, style: StyleConfig, video: VideoConfig, *, seconds: float, backend: Backend
+    plan: VideoPlan,
+    style: StyleConfig,
+    video: VideoConfig,
+    *,
+    seconds: float,
+    backend: Backend,
+    space: Sequence[DiskSpace] = (),
 ) -> str:
     info = plan.info
     w, h = plan.size
@@ -270,7 +286,7 @@ def video_dry_run_text(
         f"{style.iterations} per later frame (early stop may end sooner)\n"
         f"output: {plan.output}{' (original | painted, side by side)' if plan.side_by_side else ''}\n"
         f"estimated time here: {duration(seconds)} ({seconds / info.frames:.1f}s/frame, "
-        f"{backend.device.type}, {backend.autocast_dtype or 'fp32'})"
+        f"{backend.device.type}, {backend.autocast_dtype or 'fp32'})" + ("\n" + disk_space_text(space) if space else "")
     )
 
 

@@ -80,6 +80,24 @@ def run_cli(
     )
 
 
+def run_cli_in_process(*args: object) -> subprocess.CompletedProcess:
+    """The CLI's ``main`` in this process, so a test can patch what the machine reports
+    (free disk space); returns what ``run_cli`` would: exit code, stdout, stderr."""
+    import contextlib
+    import io
+
+    from framestyle.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    terminate = signal.getsignal(signal.SIGTERM)  # main() installs its own
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main([str(a) for a in args])
+    finally:
+        signal.signal(signal.SIGTERM, terminate)
+    return subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())
+
+
 def snapshot(root: Path) -> dict[str, str]:
     """Every file under ``root`` (hidden ones too) and its SHA-256."""
     import hashlib

@@ -29,6 +29,7 @@ from conftest import (
     asset,
     make_clip,
     run_cli,
+    run_cli_in_process,
     snapshot,
     stream_facts,
     write_palette_png,
@@ -628,11 +629,8 @@ def small_disk(tmp_path):
     subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
-def test_full_disk_then_resume_after_space_is_freed(small_disk, kit):
-    filler = small_disk / "filler.bin"
-    filler.write_bytes(os.urandom(2 * 1024 * 1024 - 40 * 1024))  # ~40 KiB left: a few frames
-    out = small_disk / "o.mp4"
-    args = (
+def _disk_full_args(kit: Kit, out: Path) -> tuple:
+    return (
         "video",
         kit.bear,
         kit.starry,
@@ -648,8 +646,32 @@ def test_full_disk_then_resume_after_space_is_freed(small_disk, kit):
         "-o",
         out,
     )
+
+
+def test_too_little_disk_is_refused_before_any_painting(small_disk, kit):
+    filler = small_disk / "filler.bin"
+    filler.write_bytes(os.urandom(2 * 1024 * 1024 - 40 * 1024))  # ~40 KiB left: a few frames
+    out = small_disk / "o.mp4"
+    before, disk_before = snapshot(kit.folder), snapshot(small_disk)
+    proc = run_cli(*_disk_full_args(kit, out))
+    assert_one_line_error(proc, f"not enough disk space in {small_disk}", "frames", "video", "KB free")
+    assert_nothing_lost(before, kit.folder)
+    assert_nothing_lost(disk_before, small_disk)  # no work folder, no lock file
+    assert not work_folder_for(out).exists()
+
+
+def test_full_disk_then_resume_after_space_is_freed(small_disk, kit, monkeypatch):
+    # The guard refuses runs that cannot fit (above); the disk can still fill during a run
+    # (another program writes): here the guard is told there is room, and the kernel says no.
+    import framestyle.pipeline.space
+
+    monkeypatch.setattr(framestyle.pipeline.space, "free_bytes", lambda folder: 10**12)
+    filler = small_disk / "filler.bin"
+    filler.write_bytes(os.urandom(2 * 1024 * 1024 - 40 * 1024))  # ~40 KiB left: a few frames
+    out = small_disk / "o.mp4"
+    args = _disk_full_args(kit, out)
     before = snapshot(kit.folder)
-    proc = run_cli(*args)
+    proc = run_cli_in_process(*args)
     assert_one_line_error(proc, "no space left on device")
     assert_nothing_lost(before, kit.folder)
     assert not out.exists() and not list(small_disk.glob(".o.*"))
@@ -660,7 +682,7 @@ def test_full_disk_then_resume_after_space_is_freed(small_disk, kit):
         assert frame.name == "manifest.json" or cv2.imread(str(frame)) is not None, f"{frame.name} is damaged"
 
     filler.unlink()
-    resumed = run_cli(*args)
+    resumed = run_cli_in_process(*args)
     assert resumed.returncode == 0, resumed.stderr
     assert f"{done} resumed" in resumed.stderr + resumed.stdout
     assert stream_facts(out)["frames"] == 5
@@ -669,8 +691,8 @@ def test_full_disk_then_resume_after_space_is_freed(small_disk, kit):
     out.unlink()
     free = shutil.disk_usage(small_disk).free
     filler.write_bytes(os.urandom(free - 8 * 1024))
-    encode = run_cli(*args)
+    encode = run_cli_in_process(*args)
     assert_one_line_error(encode, "cannot write", "o.mp4", "no space left on device")
     assert not out.exists() and not list(small_disk.glob(".o.*"))
     filler.unlink()
-    assert run_cli(*args).returncode == 0 and stream_facts(out)["frames"] == 5
+    assert run_cli_in_process(*args).returncode == 0 and stream_facts(out)["frames"] == 5

@@ -45,7 +45,10 @@ def video(
     config: ConfigOpt = None,
     size: SizeOpt = None,
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Print what would run and an estimated time, then exit.")
+        bool,
+        typer.Option(
+            "--dry-run", help="Print what would run, an estimated time and the disk space it needs, then exit."
+        ),
     ] = False,
     restart: Annotated[
         bool, typer.Option("--restart", help="Discard frames left by an earlier run with other settings.")
@@ -65,7 +68,15 @@ def video(
 ) -> None:
     """Stylize a video, temporally coherent, same fps, audio kept: framestyle video in.mp4 starry.jpg"""
     # Imported here, not at the top: torch and OpenCV load only when a command runs (fast --help).
-    from ..pipeline import LocalEngine, default_video_output, estimate_seconds, open_engine, plan_video, stylize_video
+    from ..pipeline import (
+        LocalEngine,
+        default_video_output,
+        estimate_seconds,
+        estimate_space,
+        open_engine,
+        plan_video,
+        stylize_video,
+    )
     from ..pipeline.paint import PaintSettings, frame_budgets
 
     base = {"iterations": VIDEO_FRAME_ITERATIONS}
@@ -89,7 +100,11 @@ def video(
         # The estimate times a few real steps here, whichever engine the run would use.
         with LocalEngine(PaintSettings(tuple(styles), style_config, runtime)) as local:
             seconds = estimate_seconds(plan, local.stylizer, video_config)
-            print(ui.video_dry_run_text(plan, style_config, video_config, seconds=seconds, backend=local.backend))
+            space = estimate_space(plan, local, video_config)
+            text = ui.video_dry_run_text(
+                plan, style_config, video_config, seconds=seconds, backend=local.backend, space=space
+            )
+            print(text)
         return
     with (
         open_engine(styles, style_config, runtime, ray_config) as painter,

@@ -19,13 +19,16 @@ from .folder import (
 )
 from .image import ImageOutcome, stylize_image_file
 from .local import LocalEngine, stylize_sequence
+from .lock import OutputLock
 from .paint import PaintedPicture, PaintSettings, PictureTask, paint_frame, paint_picture
 from .sequence import run_sequence, work_folder_for
+from .space import DiskSpace, SpaceNeed, check_space
 from .video import (
     VideoOutcome,
     VideoPlan,
     default_video_output,
     estimate_seconds,
+    estimate_space,
     evaluate_videos,
     plan_video,
     stylize_video,
@@ -33,20 +36,25 @@ from .video import (
 
 __all__ = [
     "BatchSummary",
+    "DiskSpace",
     "Engine",
     "FolderPlan",
     "ImageOutcome",
     "LocalEngine",
+    "OutputLock",
     "PaintSettings",
     "PaintedPicture",
     "PictureTask",
     "SequenceOutcome",
+    "SpaceNeed",
     "VideoOutcome",
     "VideoPlan",
+    "check_space",
     "default_folder_output",
     "default_image_output",
     "default_video_output",
     "estimate_seconds",
+    "estimate_space",
     "evaluate_videos",
     "load_content",
     "load_styles",

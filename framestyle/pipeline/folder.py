@@ -20,7 +20,9 @@ from .batch import BatchBook, BatchJob, BatchSummary, check_batch_manifest, pend
 from .common import file_identity, require_sequence_init, style_settings
 from .engine import Engine
 from .image import write_picture
+from .lock import OutputLock
 from .sequence import encode_store, export_store, run_sequence, sequence_settings, work_folder_for
+from .space import SpaceNeed, image_bytes, video_bytes
 
 
 def default_folder_output(folder: Path, styles: Sequence[Path]) -> Path:
@@ -98,27 +100,28 @@ def stylize_folder(
     """Stylize every image on its own; skip finished ones; a bad file fails alone."""
     if animate_format not in ("gif", "mp4"):
         raise ConfigError(f"`animate_format` must be gif or mp4 (got {animate_format!r})")
-    paint = engine.settings
-    settings = style_settings(paint.style, engine.backend, paint.runtime, paint.style_paths)
-    check_batch_manifest(plan.output_dir, settings, overwrite=overwrite)
-    book = BatchBook(len(plan.images), reporter)
-    jobs = pending_jobs(batch_of(plan, animate_dir, animate_format), book, overwrite=overwrite)
-    by_index = {job.index: job for job in jobs}
-    tasks = picture_tasks(jobs, paint.style, book, animate_every=animate_every)
-    try:
-        for task, painted in engine.paint_pictures(tasks, reporter):
-            job = by_index[task.index]
-            try:
-                if isinstance(painted, FramestyleError):
-                    raise painted
-                write_picture(job.output, painted, animate=job.animation, animate_fps=animate_fps)
-            except FramestyleError as err:
-                book.record(job.event("failed", str(err)))
-                continue
-            book.record(job.event("done", seconds=painted.result.seconds))
-    except KeyboardInterrupt:
-        raise book.interrupted() from None
-    return book.summary
+    with OutputLock(plan.output_dir, folder=True):
+        paint = engine.settings
+        settings = style_settings(paint.style, engine.backend, paint.runtime, paint.style_paths)
+        check_batch_manifest(plan.output_dir, settings, overwrite=overwrite)
+        book = BatchBook(len(plan.images), reporter)
+        jobs = pending_jobs(batch_of(plan, animate_dir, animate_format), book, overwrite=overwrite)
+        by_index = {job.index: job for job in jobs}
+        tasks = picture_tasks(jobs, paint.style, book, animate_every=animate_every)
+        try:
+            for task, painted in engine.paint_pictures(tasks, reporter):
+                job = by_index[task.index]
+                try:
+                    if isinstance(painted, FramestyleError):
+                        raise painted
+                    write_picture(job.output, painted, animate=job.animation, animate_fps=animate_fps)
+                except FramestyleError as err:
+                    book.record(job.event("failed", str(err)))
+                    continue
+                book.record(job.event("done", seconds=painted.result.seconds))
+        except KeyboardInterrupt:
+            raise book.interrupted() from None
+        return book.summary
 
 
 @dataclass(frozen=True)
@@ -176,34 +179,39 @@ def stylize_folder_sequence(
         check_output(to_video, [plan.folder / r for r in plan.images], overwrite=overwrite)
     elif not overwrite and all(p.exists() for p in plan.outputs):
         raise OutputError(f"every frame in {plan.output_dir} already exists (pass `overwrite=True` to redo them)")
-    first = read_image(plan.folder / plan.images[0], what="frame")
-    size = fit_long_side(first.shape[1], first.shape[0], engine.settings.style.size, even=to_video is not None)
-    frames = _FolderFrames(plan, first.shape, size)
-    files = [file_identity(plan.folder / r) | {"name": str(r)} for r in plan.images]
-    source = {"folder": Path(plan.folder).resolve().name, "files": files}
-    total = len(plan.images)
-    if to_video is not None:
-        work = work_folder_for(to_video)
-        # A fresh reader for the originals: it must not count resized frames twice.
-        originals = (lambda: _FolderFrames(plan, first.shape, size)) if side_by_side else None
-        finish = encode_store(
-            to_video, total=total, size=size, fps=fps, codec=video.codec, crf=video.crf, originals=originals
+    lock = OutputLock(to_video) if to_video is not None else OutputLock(plan.output_dir, folder=True)
+    with lock:
+        first = read_image(plan.folder / plan.images[0], what="frame")
+        size = fit_long_side(first.shape[1], first.shape[0], engine.settings.style.size, even=to_video is not None)
+        frames = _FolderFrames(plan, first.shape, size)
+        files = [file_identity(plan.folder / r) | {"name": str(r)} for r in plan.images]
+        source = {"folder": Path(plan.folder).resolve().name, "files": files}
+        total = len(plan.images)
+        if to_video is not None:
+            work = work_folder_for(to_video)
+            # A fresh reader for the originals: it must not count resized frames twice.
+            originals = (lambda: _FolderFrames(plan, first.shape, size)) if side_by_side else None
+            finish = encode_store(
+                to_video, total=total, size=size, fps=fps, codec=video.codec, crf=video.crf, originals=originals
+            )
+            need = SpaceNeed("video", to_video.parent, video_bytes(size, total, fps=float(fps), crf=video.crf))
+        else:
+            work = plan.output_dir / ".framestyle-work"
+            finish = export_store(plan.outputs)
+            need = SpaceNeed("images", plan.output_dir, image_bytes(size, total))
+        resumed = run_sequence(
+            frames,
+            total=total,
+            work_folder=work,
+            settings=sequence_settings(engine, video, source=source, size=size, frames=total),
+            engine=engine,
+            video=video,
+            finish=finish,
+            restart=restart,
+            keep_frames=keep_frames,
+            unit="images",
+            outputs=[need],
+            reporter=reporter,
         )
-    else:
-        work = plan.output_dir / ".framestyle-work"
-        finish = export_store(plan.outputs)
-    resumed = run_sequence(
-        frames,
-        total=total,
-        work_folder=work,
-        settings=sequence_settings(engine, video, source=source, size=size, frames=total),
-        engine=engine,
-        video=video,
-        finish=finish,
-        restart=restart,
-        keep_frames=keep_frames,
-        unit="images",
-        reporter=reporter,
-    )
-    output = to_video if to_video is not None else plan.output_dir
-    return SequenceOutcome(frames=total, resumed=resumed, size=size, resized=frames.resized, output=output)
+        output = to_video if to_video is not None else plan.output_dir
+        return SequenceOutcome(frames=total, resumed=resumed, size=size, resized=frames.resized, output=output)

@@ -13,6 +13,7 @@ from ..io.images import write_image
 from ..stylize import StylizeResult
 from .common import init_image, load_content
 from .engine import Engine
+from .lock import OutputLock
 from .paint import IterateSaver, PaintedPicture, PictureTask
 
 
@@ -63,14 +64,14 @@ def stylize_image_file(
     if animate is not None:
         check_output(animate, [*inputs, output], overwrite=overwrite)
     ensure_dir(Path(output).parent)
-
-    content = load_content(content_path, config.size)
-    size = (content.shape[1], content.shape[0])
-    task = PictureTask(0, content, init_image(config, size), animate_every=animate_every if animate else 0)
-    if save_every and progress_dir is not None:
-        reporter = Tee(IterateSaver(save_every, progress_dir, size), reporter)
-    [(_, painted)] = engine.paint_pictures([task], reporter)
-    if isinstance(painted, FramestyleError):
-        raise painted
-    write_picture(output, painted, animate=animate, animate_fps=animate_fps)
-    return ImageOutcome(output=Path(output), size=size, result=painted.result, animation=animate)
+    with OutputLock(output):
+        content = load_content(content_path, config.size)
+        size = (content.shape[1], content.shape[0])
+        task = PictureTask(0, content, init_image(config, size), animate_every=animate_every if animate else 0)
+        if save_every and progress_dir is not None:
+            reporter = Tee(IterateSaver(save_every, progress_dir, size), reporter)
+        [(_, painted)] = engine.paint_pictures([task], reporter)
+        if isinstance(painted, FramestyleError):
+            raise painted
+        write_picture(output, painted, animate=animate, animate_fps=animate_fps)
+        return ImageOutcome(output=Path(output), size=size, result=painted.result, animation=animate)

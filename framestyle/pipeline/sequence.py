@@ -20,6 +20,7 @@ from ..io.video import VideoInfo, write_video
 from ..store import FrameStore
 from .common import require_sequence_init, style_settings
 from .engine import Engine
+from .space import SpaceNeed, check_space, image_bytes
 
 FinishStore = Callable[[FrameStore, Reporter], None]
 """A sink: turns a work folder of finished frames into the output (encode or export),
@@ -56,6 +57,20 @@ def sequence_settings(
     return settings
 
 
+def frames_need(work_folder: Path, settings: dict[str, Any], *, total: int) -> SpaceNeed:
+    """The PNG frames a run will still add to its work folder (those kept from an earlier
+    run with the same settings are already there)."""
+    left = total - FrameStore.reusable(work_folder, settings, limit=total)
+    size = (int(settings["size"][0]), int(settings["size"][1]))
+    copies = 1.0
+    if "segment" in settings:
+        # Coherent Ray segments paint into segment folders (lead-in frames too), then
+        # compose the clip's frames beside them: two copies for a while.
+        copies = 2 + settings.get("overlap", 0) / max(1, settings["segment"])
+    # Named by the folder that holds the work folder, where the user will look for space.
+    return SpaceNeed("frames", Path(work_folder).parent, int(image_bytes(size, left) * copies))
+
+
 class _Counter(Reporter):
     def __init__(self) -> None:
         self.done = 0
@@ -76,11 +91,16 @@ def run_sequence(
     restart: bool = False,
     keep_frames: bool = False,
     unit: str = "frames",
+    outputs: Sequence[SpaceNeed] = (),
     reporter: Reporter = SILENT,
 ) -> int:
     """Paint into the work folder (continuing an interrupted run), then ``finish`` the
-    store (encode or export). Returns how many frames an earlier run had finished."""
+    store (encode or export). Returns how many frames an earlier run had finished.
+
+    ``outputs``: what the sink will write; with the frames still to paint, it must fit on
+    the disk, or the run is refused before the work folder is touched."""
     require_sequence_init(engine.settings.style)
+    check_space([frames_need(work_folder, settings, total=total), *outputs])
     store = FrameStore.open(work_folder, settings, restart=restart)
     resumed = store.finished(limit=total)
     counter = _Counter()

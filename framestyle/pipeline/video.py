@@ -20,8 +20,10 @@ from ..stylize import Stylizer
 from ..tensors import check_vgg_size, fit_long_side, to_tensor
 from .common import default_image_output, file_identity, require_sequence_init
 from .engine import Engine
+from .lock import OutputLock, refuse_if_busy
 from .paint import frame_budgets
-from .sequence import FinishStore, encode_store, run_sequence, sequence_settings, work_folder_for
+from .sequence import FinishStore, encode_store, frames_need, run_sequence, sequence_settings, work_folder_for
+from .space import DiskSpace, SpaceNeed, disk_space, video_bytes
 
 
 def default_video_output(video: Path, styles: Sequence[Path]) -> Path:
@@ -65,6 +67,7 @@ def plan_video(
     output = Path(output)
     output_args(output.suffix, codec=video.codec, crf=video.crf)  # refuses unknown containers early
     check_output(output, [Path(video_path), *map(Path, style_paths)], overwrite=overwrite)
+    refuse_if_busy(output)  # now, not after the engine has loaded (Ray may take a while)
     info = probe(video_path, start_seconds=start_seconds, max_frames=max_frames)
     size = fit_long_side(info.width, info.height, config.size, even=True)
     check_vgg_size(*size, what=f"video at `size={config.size}`")
@@ -108,6 +111,20 @@ def video_settings(plan: VideoPlan, engine: Engine, video: VideoConfig) -> dict[
     return sequence_settings(engine, video, source=source, size=plan.size, frames=plan.info.frames)
 
 
+def video_need(plan: VideoPlan, video: VideoConfig) -> SpaceNeed:
+    """A bound on the encoded clip's size."""
+    fps = float(plan.info.fps)
+    return SpaceNeed(
+        "video", plan.output.parent, video_bytes(plan.size, plan.info.frames, fps=fps, crf=video.crf, audio=plan.audio)
+    )
+
+
+def estimate_space(plan: VideoPlan, engine: Engine, video: VideoConfig) -> list[DiskSpace]:
+    """What the run would write (frames still to paint, the video) against the free space."""
+    settings = video_settings(plan, engine, video)
+    return disk_space([frames_need(plan.work_folder, settings, total=plan.info.frames), video_need(plan, video)])
+
+
 def video_sink(plan: VideoPlan, video: VideoConfig) -> FinishStore:
     """Encode the finished frames into the planned output, audio carried over (and the
     clip decoded a second time, when the original goes beside them)."""
@@ -133,7 +150,9 @@ class VideoOutcome:
     resumed: int
     seconds: float
     size: tuple[int, int]
-    audio: bool
+    audio: bool  # the clip's sound goes into the output
+    container_audio: bool = True  # the output format can hold sound (GIF and WebP cannot)
+    side_by_side: bool = False  # the original on the left of the painted frames
 
 
 def stylize_video(
@@ -145,21 +164,26 @@ def stylize_video(
     keep_frames: bool = False,
     reporter: Reporter = SILENT,
 ) -> VideoOutcome:
-    """Stylize a clip into its work folder, then encode the finished frames."""
+    """Stylize a clip into its work folder, then encode the finished frames.
+
+    Holds the output's lock throughout (another run on it is refused) and refuses a run
+    the disk cannot hold before painting anything."""
     start = time.perf_counter()
     info = plan.info
-    resumed = run_sequence(
-        iter_frames(info, size=plan.size),
-        total=info.frames,
-        work_folder=plan.work_folder,
-        settings=video_settings(plan, engine, video),
-        engine=engine,
-        video=video,
-        finish=video_sink(plan, video),
-        restart=restart,
-        keep_frames=keep_frames,
-        reporter=reporter,
-    )
+    with OutputLock(plan.output):
+        resumed = run_sequence(
+            iter_frames(info, size=plan.size),
+            total=info.frames,
+            work_folder=plan.work_folder,
+            settings=video_settings(plan, engine, video),
+            engine=engine,
+            video=video,
+            finish=video_sink(plan, video),
+            restart=restart,
+            keep_frames=keep_frames,
+            outputs=[video_need(plan, video)],
+            reporter=reporter,
+        )
     seconds = time.perf_counter() - start
     return VideoOutcome(plan.output, info.frames, resumed, seconds, plan.size, plan.audio)
 
