@@ -18,6 +18,7 @@ $(VENV)/.installed: pyproject.toml
 
 demo: setup
 	mkdir -p out
+	$(BIN)/framestyle preview samples/chelsea_cat.png samples/vangogh_starry_night.jpg -o out/cat_preview.png --overwrite
 	$(BIN)/framestyle image samples/chelsea_cat.png samples/vangogh_starry_night.jpg \
 		--config fast -o out/cat_starry.png --animate out/cat_starry.gif --overwrite
 	$(BIN)/framestyle video samples/bear.webm samples/vangogh_starry_night.jpg \

@@ -17,24 +17,19 @@ from .options import (
     OverwriteOpt,
     QuietOpt,
     SizeOpt,
-    help_text,
+    StylesArg,
+    output_option,
 )
 from .panels import with_panels
 
 
-@with_panels(panels.look, panels.optimization, panels.hardware)
+@with_panels(*panels.PAINTING)
 def image(
     ctx: typer.Context,
     content: Annotated[Path, typer.Argument(help="The photo to paint.", show_default=False)],
-    styles: Annotated[list[Path], typer.Argument(help="One or more style images (paintings).", show_default=False)],
+    styles: StylesArg,
     output: Annotated[
-        Path | None,
-        typer.Option(
-            "--output",
-            "-o",
-            help=help_text("Output image.", default="CONTENT_STYLE.png beside the content"),
-            show_default=False,
-        ),
+        Path | None, output_option("Output image.", default="CONTENT_STYLE.png beside the content")
     ] = None,
     animate: Annotated[
         Path | None,

@@ -23,22 +23,18 @@ from .options import (
     QuietOpt,
     SideBySideOpt,
     SizeOpt,
-    help_text,
+    StylesArg,
+    output_option,
 )
 from .panels import with_panels
 
 
-@with_panels(panels.look, panels.optimization, panels.hardware, panels.frames, panels.engine)
+@with_panels(*panels.SEQUENCES)
 def images(
     ctx: typer.Context,
     folder: Annotated[Path, typer.Argument(metavar="DIR", help="A folder of images.", show_default=False)],
-    styles: Annotated[list[Path], typer.Argument(help="One or more style images.", show_default=False)],
-    output: Annotated[
-        Path | None,
-        typer.Option(
-            "--output", "-o", help=help_text("Output folder.", default="DIR_STYLE beside DIR"), show_default=False
-        ),
-    ] = None,
+    styles: StylesArg,
+    output: Annotated[Path | None, output_option("Output folder.", default="DIR_STYLE beside DIR")] = None,
     recursive: Annotated[
         bool, typer.Option("--recursive", "-r", help="Include subfolders; outputs mirror the tree.")
     ] = False,

@@ -7,6 +7,7 @@ Help text is rich markup, so it goes through ``help_text``, which keeps brackets
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
@@ -71,6 +72,14 @@ def _complete_preset(incomplete: str) -> list[str]:
 
 
 # Every command.
+StylesArg = Annotated[list[Path], typer.Argument(help="One or more style images (paintings).", show_default=False)]
+
+
+def output_option(what: str, *, default: str) -> OptionInfo:
+    """``--output``/``-o``: what is written, and where it goes when the option is not given."""
+    return typer.Option("--output", "-o", help=help_text(what, default=default), show_default=False)
+
+
 ConfigOpt = Annotated[
     str | None,
     typer.Option(

@@ -135,3 +135,9 @@ def with_panels(*panels: Callable[..., None]) -> Callable[[Command], Command]:
         return run  # type: ignore[return-value]
 
     return decorate
+
+
+PAINTING = (look, optimization, hardware)
+"""The panels of every command that paints."""
+SEQUENCES = (*PAINTING, frames, engine)
+"""The panels of the commands that paint frame sequences (video, images)."""

@@ -12,25 +12,19 @@ from .. import ui
 from ..config import PREVIEW_DEFAULTS, merge_settings
 from . import panels
 from .common import settings_flags
-from .options import OPTIMIZATION, ConfigOpt, OverwriteOpt, QuietOpt, help_text
+from .options import OPTIMIZATION, ConfigOpt, OverwriteOpt, QuietOpt, StylesArg, help_text, output_option
 from .panels import with_panels
 
 
-@with_panels(panels.look, panels.optimization, panels.hardware)
+@with_panels(*panels.PAINTING)
 def preview(
     ctx: typer.Context,
     source: Annotated[
         Path, typer.Argument(metavar="INPUT", help="An image, or a video (see --at).", show_default=False)
     ],
-    styles: Annotated[list[Path], typer.Argument(help="One or more style images.", show_default=False)],
+    styles: StylesArg,
     output: Annotated[
-        Path | None,
-        typer.Option(
-            "--output",
-            "-o",
-            help=help_text("The sheet (PNG).", default="INPUT_STYLE_preview.png beside the input"),
-            show_default=False,
-        ),
+        Path | None, output_option("The sheet (PNG).", default="INPUT_STYLE_preview.png beside the input")
     ] = None,
     at: Annotated[float, typer.Option(help="For a video: the frame this many seconds in.")] = 0.0,
     vary: Annotated[

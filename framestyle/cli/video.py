@@ -20,26 +20,22 @@ from .options import (
     QuietOpt,
     SideBySideOpt,
     SizeOpt,
-    help_text,
+    StylesArg,
+    output_option,
 )
 from .panels import with_panels
 
 
-@with_panels(panels.look, panels.optimization, panels.hardware, panels.frames, panels.engine)
+@with_panels(*panels.SEQUENCES)
 def video(
     ctx: typer.Context,
     source: Annotated[Path, typer.Argument(metavar="VIDEO", help="The clip to paint.", show_default=False)],
-    styles: Annotated[list[Path], typer.Argument(help="One or more style images.", show_default=False)],
+    styles: StylesArg,
     output: Annotated[
         Path | None,
-        typer.Option(
-            "--output",
-            "-o",
-            help=help_text(
-                "Output video (.mp4, .mkv, .mov, .webm), or a looping animation (.gif, .webp; no sound).",
-                default="VIDEO_STYLE.mp4 beside the video",
-            ),
-            show_default=False,
+        output_option(
+            "Output video (.mp4, .mkv, .mov, .webm), or a looping animation (.gif, .webp; no sound).",
+            default="VIDEO_STYLE.mp4 beside the video",
         ),
     ] = None,
     config: ConfigOpt = None,

@@ -60,6 +60,8 @@ def sequence_settings(
 def frames_need(work_folder: Path, settings: dict[str, Any], *, total: int) -> SpaceNeed:
     """The PNG frames a run will still add to its work folder (those kept from an earlier
     run with the same settings are already there)."""
+    if "size" not in settings:  # settings that do not say the frame size: nothing to estimate
+        return SpaceNeed("frames", Path(work_folder).parent, 0)
     left = total - FrameStore.reusable(work_folder, settings, limit=total)
     size = (int(settings["size"][0]), int(settings["size"][1]))
     copies = 1.0
