@@ -23,7 +23,9 @@ from framestyle.pipeline.lock import lock_path_for, refuse_if_busy
 from framestyle.store import FrameStore
 
 # Slow enough (about a second a frame) that run B starts while run A paints.
-VIDEO = ("--size", "64", "--first-iterations", "8", "-n", "20", "--frames", "4", "--temporal", "previous")
+# Slow enough (about 10 s on an idle machine) that B, which needs a few seconds to start,
+# finds A still painting.
+VIDEO = ("--size", "64", "--first-iterations", "8", "-n", "80", "--frames", "4", "--temporal", "previous")
 VIDEO += ("--threads", "1")
 
 
@@ -181,3 +183,16 @@ def test_lock_takes_over_a_stale_file_and_survives_the_holder_removing_it(tmp_pa
         assert len(calls) == 2
         assert os.fstat(held._fd).st_ino == held.path.stat().st_ino  # type: ignore[arg-type]
     assert not lock_path_for(out).exists()
+
+
+def test_an_output_finished_by_another_run_while_waiting_is_not_replaced(tmp_path):
+    """Planned while A still painted, B takes the lock only after A wrote the output: B
+    must check again, not replace A's output without overwrite."""
+    out = tmp_path / "o.mp4"
+    out.write_bytes(b"A's video")
+    with pytest.raises(OutputError, match="already exists"), OutputLock(out, overwrite=False):
+        pass
+    assert out.read_bytes() == b"A's video"
+    assert [p.name for p in tmp_path.iterdir()] == ["o.mp4"]  # no lock file left
+    with OutputLock(out, overwrite=True):
+        pass

@@ -198,7 +198,7 @@ def test_a_lost_worker_loses_no_finished_frame(ray_installed, tmp_path, clip, st
             settings={"clip": "bear"},
             engine=engine,
             video=video,
-            finish=lambda store: None,
+            finish=lambda store, reporter: None,
             keep_frames=True,
             reporter=KillWorkersOnce(),
         )

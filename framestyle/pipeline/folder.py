@@ -179,7 +179,10 @@ def stylize_folder_sequence(
         check_output(to_video, [plan.folder / r for r in plan.images], overwrite=overwrite)
     elif not overwrite and all(p.exists() for p in plan.outputs):
         raise OutputError(f"every frame in {plan.output_dir} already exists (pass `overwrite=True` to redo them)")
-    lock = OutputLock(to_video) if to_video is not None else OutputLock(plan.output_dir, folder=True)
+    if to_video is not None:
+        lock = OutputLock(to_video, overwrite=overwrite)
+    else:
+        lock = OutputLock(plan.output_dir, folder=True)
     with lock:
         first = read_image(plan.folder / plan.images[0], what="frame")
         size = fit_long_side(first.shape[1], first.shape[0], engine.settings.style.size, even=to_video is not None)

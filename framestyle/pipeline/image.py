@@ -64,7 +64,7 @@ def stylize_image_file(
     if animate is not None:
         check_output(animate, [*inputs, output], overwrite=overwrite)
     ensure_dir(Path(output).parent)
-    with OutputLock(output):
+    with OutputLock(output, overwrite=overwrite):
         content = load_content(content_path, config.size)
         size = (content.shape[1], content.shape[0])
         task = PictureTask(0, content, init_image(config, size), animate_every=animate_every if animate else 0)

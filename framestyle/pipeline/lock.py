@@ -84,8 +84,11 @@ class OutputLock:
     """``with OutputLock(output):`` -- this process is the only framestyle run writing
     ``output`` until the block ends; another one is refused with one line naming it."""
 
-    def __init__(self, output: Path, *, folder: bool = False) -> None:
+    def __init__(self, output: Path, *, folder: bool = False, overwrite: bool = True) -> None:
         self.output = Path(output)
+        # A run checks its output is free when it plans, but another run may finish it
+        # before this one gets the lock: with overwrite False, it is checked again here.
+        self.overwrite = overwrite
         self.path = lock_path_for(self.output, folder=folder)
         self._fd: int | None = None
 
@@ -103,6 +106,9 @@ class OutputLock:
                 break
             os.close(fd)  # the holder removed it between our open and our lock: take a fresh one
         self._fd = fd
+        if not self.overwrite and self.output.exists():
+            self.release()
+            raise OutputError(f"output {self.output} already exists (pass `overwrite=True` to replace it)")
         note = f"{os.getpid()}\n{' '.join(sys.argv)}\n".encode(errors="replace")
         # Who holds it, for the refusal's message; a full disk only costs that detail.
         with contextlib.suppress(OSError):

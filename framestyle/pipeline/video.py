@@ -41,6 +41,7 @@ class VideoPlan:
     audio: bool  # the clip's sound goes into the output
     container_audio: bool = True  # the output format can hold sound (GIF and WebP cannot)
     side_by_side: bool = False  # the original on the left of the painted frames
+    overwrite: bool = False  # the output may be replaced
 
 
 def plan_video(
@@ -80,6 +81,7 @@ def plan_video(
         audio=video.audio and info.has_audio and container_audio,
         container_audio=container_audio,
         side_by_side=side_by_side,
+        overwrite=overwrite,
     )
 
 
@@ -153,6 +155,7 @@ class VideoOutcome:
     audio: bool  # the clip's sound goes into the output
     container_audio: bool = True  # the output format can hold sound (GIF and WebP cannot)
     side_by_side: bool = False  # the original on the left of the painted frames
+    overwrite: bool = False  # the output may be replaced
 
 
 def stylize_video(
@@ -170,7 +173,7 @@ def stylize_video(
     the disk cannot hold before painting anything."""
     start = time.perf_counter()
     info = plan.info
-    with OutputLock(plan.output):
+    with OutputLock(plan.output, overwrite=plan.overwrite):
         resumed = run_sequence(
             iter_frames(info, size=plan.size),
             total=info.frames,
