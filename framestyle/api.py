@@ -13,7 +13,6 @@ progress goes to an optional callback. Errors are FramestyleError subclasses.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, get_type_hints
@@ -28,6 +27,7 @@ from .config import (
     StyleConfig,
     VideoConfig,
     build,
+    check_settings,
     coerce,
 )
 from .errors import ConfigError, InputError
@@ -41,12 +41,7 @@ def settings_from(
     values: Mapping[str, Any], *, base: Mapping[str, Any] | None = None
 ) -> tuple[StyleConfig, RuntimeConfig, VideoConfig]:
     """The three settings objects from keyword settings (checked like preset values)."""
-    hints = {name: hint for cls in CONFIG_CLASSES for name, hint in get_type_hints(cls).items()}
-    given = {}
-    for name, value in values.items():
-        if name not in hints:
-            raise ConfigError(f"unknown setting {name!r}")
-        given[name] = coerce(name, value, hints[name])
+    given = check_settings(values, noun="setting")
     style, runtime, video = (build(cls, base or {}, given) for cls in CONFIG_CLASSES)
     return style, runtime, video
 
@@ -92,7 +87,7 @@ def stylize_image(
     """Paint ``content`` in the style of ``styles`` (blended when several); returns the
     painting as an HxWx3 uint8 RGB array whose long side is ``size`` (default 512)."""
     from .io.images import resize_rgb
-    from .pipeline.common import MAX_STYLE_SIDE, init_image
+    from .pipeline.common import init_image, style_side_limit
     from .pipeline.paint import PictureTask, paint_picture
     from .stylize import Stylizer
     from .tensors import fit_long_side, to_tensor
@@ -101,7 +96,7 @@ def stylize_image(
     rgb = _rgb(content, "content image")
     h, w = rgb.shape[:2]
     size = fit_long_side(w, h, style.size)
-    limit = min(MAX_STYLE_SIDE, math.ceil(style.size * style.style_scale * 1.5))
+    limit = style_side_limit(style)
     style_tensors = [to_tensor(_rgb(s, "style image", max_side=limit)) for s in _as_list(styles)]
     stylizer = Stylizer(style_tensors, config=style, runtime=runtime)
     task = PictureTask(0, resize_rgb(rgb, size), init_image(style, size))

@@ -253,16 +253,22 @@ def _read_settings(source: Path | Traversable) -> dict[str, Any]:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{source}: not valid TOML: {err}") from None
+    try:
+        return check_settings(raw)
+    except ConfigError as err:
+        raise ConfigError(f"{source}: {err}") from None
+
+
+def check_settings(values: Mapping[str, Any], *, noun: str = "key") -> dict[str, Any]:
+    """``values`` with each checked against its setting's type (and coerced to it); a name
+    that is no setting, or a value of the wrong type, is a ConfigError naming it."""
     known = _known_fields()
-    values: dict[str, Any] = {}
-    for key, value in raw.items():
+    checked: dict[str, Any] = {}
+    for key, value in values.items():
         if key not in known:
-            raise ConfigError(f"{source}: unknown key {key!r}")
-        try:
-            values[key] = coerce(key, value, known[key][1])
-        except ConfigError as err:
-            raise ConfigError(f"{source}: {err}") from None
-    return values
+            raise ConfigError(f"unknown {noun} {key!r}")
+        checked[key] = coerce(key, value, known[key][1])
+    return checked
 
 
 def load_preset(name_or_path: str | os.PathLike[str]) -> dict[str, Any]:

@@ -29,8 +29,13 @@ def default_image_output(content: Path, styles: Sequence[Path], suffix: str = ".
     return Path(content).with_name(f"{Path(content).stem}_{names}{suffix}")
 
 
+def style_side_limit(config: StyleConfig) -> int:
+    """The longest side a style picture needs to keep: its scaled size, with room to spare."""
+    return min(MAX_STYLE_SIDE, math.ceil(config.size * config.style_scale * 1.5))
+
+
 def load_styles(paths: Sequence[Path], config: StyleConfig) -> list[torch.Tensor]:
-    limit = min(MAX_STYLE_SIDE, math.ceil(config.size * config.style_scale * 1.5))
+    limit = style_side_limit(config)
     return [to_tensor(read_image(p, what="style image", max_side=limit)) for p in paths]
 
 
