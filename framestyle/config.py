@@ -129,6 +129,8 @@ class RuntimeConfig:
 
 
 Temporal = Literal["flow", "previous", "none"]
+Fill = Literal["content", "warped"]
+MAX_LOOK_BACK = 32  # frames kept in memory for the long-term temporal term
 
 
 @dataclass(frozen=True)
@@ -136,7 +138,9 @@ class VideoConfig:
     """Frame sequences: temporal coherence and encoding."""
 
     temporal: Temporal = "flow"
-    temporal_weight: float = 200.0  # Ruder et al.'s temporal term, against content weight 1
+    temporal_weight: float = 500.0  # Ruder et al.'s temporal term, against content weight 1
+    temporal_frames: tuple[int, ...] = (1, 2, 4)  # earlier frames the temporal term looks back to
+    fill: Fill = "warped"  # what a pixel no earlier frame explains starts from
     first_iterations: int = 300  # the first frame starts from scratch; later ones use `iterations`
     crf: int = 18  # H.264 quality: 0 lossless ... 51 worst
     codec: str = "libx264"
@@ -144,6 +148,15 @@ class VideoConfig:
 
     def __post_init__(self) -> None:
         _non_negative("temporal_weight", self.temporal_weight)
+        if not self.temporal_frames or 1 not in self.temporal_frames:
+            raise ConfigError(f"temporal_frames must include 1, the previous frame (got {list(self.temporal_frames)})")
+        if any(not 1 <= j <= MAX_LOOK_BACK for j in self.temporal_frames) or len(set(self.temporal_frames)) != len(
+            self.temporal_frames
+        ):
+            raise ConfigError(
+                f"temporal_frames must be different whole numbers from 1 to {MAX_LOOK_BACK} "
+                f"(got {list(self.temporal_frames)})"
+            )
         if self.first_iterations < 1:
             raise ConfigError(f"first_iterations must be at least 1 (got {self.first_iterations})")
         if not 0 <= self.crf <= 51:
@@ -177,9 +190,11 @@ class RayConfig:
             raise ConfigError(f"overlap must be from 0 to segment - 1 (got {self.overlap})")
 
 
-# Later video frames start from the previous result and need far fewer steps than a
-# picture started from its content; used unless a preset or flag sets `iterations`.
-VIDEO_FRAME_ITERATIONS = 50
+# Later video frames start from the earlier results, warped, and need far fewer steps
+# than a picture started from its content; used unless a preset or flag sets
+# `iterations`. Measured at 256 px on four clips: 20 steps were steadier than 50
+# (bear 0.93x against 1.17x the original's warping error) with the same style loss.
+VIDEO_FRAME_ITERATIONS = 20
 
 # Preview sheets: small cells, a short budget and an eager early stop, so a 3x3 sheet
 # takes well under a minute and a half on a laptop CPU.

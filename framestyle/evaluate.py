@@ -11,6 +11,7 @@ video can be more stable than the flow that judges it.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -59,19 +60,24 @@ class WarpingReport:
         }
 
 
-def warping_errors(stylized: Iterable[np.ndarray], original: Iterable[np.ndarray]) -> WarpingReport:
-    """Per-pair warping errors of a stylized sequence and of its original (same sizes)."""
+def warping_errors(stylized: Iterable[np.ndarray], original: Iterable[np.ndarray], *, gap: int = 1) -> WarpingReport:
+    """Per-pair warping errors of a stylized sequence and of its original (same sizes),
+    between frames t and t + ``gap``. With a gap of 1 this is Lai et al.'s short-term
+    error; a longer gap (flow computed directly between the two frames) shows slow drift
+    that consecutive pairs hide. Keeps ``gap`` frames in memory."""
+    if gap < 1:
+        raise ValueError(f"gap must be at least 1 (got {gap})")
     styl: list[float] = []
     orig: list[float] = []
-    prev_s: np.ndarray | None = None
-    prev_o: np.ndarray | None = None
+    window: deque[tuple[np.ndarray, np.ndarray]] = deque(maxlen=gap)
     for s, o in zip(stylized, original):
         if s.shape != o.shape:
             raise ValueError(f"frame sizes differ: {s.shape} vs {o.shape}")
-        if prev_s is not None and prev_o is not None:
+        if len(window) == gap:
+            prev_s, prev_o = window[0]
             flow = dense_flow(prev_o, o)  # prev_o(x) ~ o(x + flow)
             mask = occlusion_mask(flow, dense_flow(o, prev_o))
             styl.append(pair_warping_error(prev_s, s, flow, mask))
             orig.append(pair_warping_error(prev_o, o, flow, mask))
-        prev_s, prev_o = s, o
+        window.append((s, o))
     return WarpingReport(stylized=styl, original=orig)

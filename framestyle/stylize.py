@@ -106,6 +106,14 @@ class Stylizer:
             terms += temporal_terms(warped, certainty, temporal.weight, size)
         return Objective(terms, self.features)
 
+    def losses_of(self, content: torch.Tensor, image: torch.Tensor) -> dict[str, float]:
+        """How well ``image`` paints ``content``: the objective's per-kind values (content,
+        style, tv; no temporal term), at the image's size, for judging results."""
+        content = content.to(self.device)
+        with torch.no_grad():
+            objective = self.objective(resize(content, (image.shape[-1], image.shape[-2])), None, content)
+            return objective.by_kind(objective(image.to(self.device)))
+
     def start_image(self, content: torch.Tensor) -> torch.Tensor:
         """The configured start: the content, or seeded noise."""
         if self.config.init == "noise":

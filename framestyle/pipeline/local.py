@@ -16,7 +16,7 @@ from ..store import FrameStore
 from ..stylize import Stylizer
 from ..tensors import to_tensor
 from .common import load_styles
-from .paint import PaintedPicture, PaintSettings, PictureTask, paint_frame, paint_picture
+from .paint import FrameHistory, PaintedPicture, PaintSettings, PictureTask, paint_frame, paint_picture
 
 
 class LocalEngine:
@@ -74,8 +74,7 @@ def stylize_sequence(
     uninterrupted one makes.
     """
     done = store.finished(limit=total)
-    previous_content: np.ndarray | None = None
-    previous_output: np.ndarray | None = None
+    history = FrameHistory(video)
     for index, content in enumerate(frames):
         if index >= total:
             break
@@ -83,16 +82,14 @@ def stylize_sequence(
             # The clip's first frame, also when resuming: the same style targets as before.
             stylizer.set_color_reference(to_tensor(content))
         if index < done:
-            if index == done - 1:
-                previous_content, previous_output = content, store.load(index)
+            if index >= done - history.depth:
+                history.push(content, store.load(index))
             reporter.item_done(FrameEvent(index, total, 0, 0.0, float("nan"), resumed=True))
             continue
         reporter.item_started(index)
         start = time.perf_counter()
-        output, result = paint_frame(
-            stylizer, content, previous_content, previous_output, video=video, reporter=reporter
-        )
+        output, result = paint_frame(stylizer, content, history.earlier(), video=video, reporter=reporter)
         store.save(index, output)
-        previous_content, previous_output = content, output
+        history.push(content, output)
         seconds = time.perf_counter() - start
         reporter.item_done(FrameEvent(index, total, result.iterations, seconds, result.loss, resumed=False))

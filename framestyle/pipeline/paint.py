@@ -5,6 +5,8 @@ Engines (this process, Ray workers) call these; the driver reads and writes the 
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -13,7 +15,7 @@ import torch
 
 from ..config import RuntimeConfig, StyleConfig, VideoConfig
 from ..events import SILENT, IterationEvent, Reporter, Tee
-from ..flow import warp_previous
+from ..flow import EarlierFrame, carry_earlier
 from ..io.files import ensure_dir
 from ..io.images import resize_rgb, write_image
 from ..stylize import Stylizer, StylizeResult, TemporalTarget
@@ -108,25 +110,44 @@ def frame_budgets(total: int, video: VideoConfig, style: StyleConfig) -> list[in
     return [frame_iterations(index == 0, video, style) for index in range(total)]
 
 
+class FrameHistory:
+    """The last few frames of a sequence (content and output), as far back as the
+    temporal term looks; memory stays flat in the clip's length."""
+
+    def __init__(self, video: VideoConfig) -> None:
+        self.video = video
+        self.depth = max(video.temporal_frames) if video.temporal == "flow" else 1
+        self._frames: deque[tuple[np.ndarray, np.ndarray]] = deque(maxlen=self.depth)
+
+    def push(self, content: np.ndarray, output: np.ndarray) -> None:
+        self._frames.append((content, output))
+
+    def earlier(self) -> list[EarlierFrame]:
+        """The frames the next one looks back to, nearest first (empty at the start)."""
+        offsets = self.video.temporal_frames if self.video.temporal == "flow" else (1,)
+        return [
+            EarlierFrame(offset, *self._frames[-offset]) for offset in sorted(offsets) if offset <= len(self._frames)
+        ]
+
+
 def paint_frame(
     stylizer: Stylizer,
     content: np.ndarray,
-    previous_content: np.ndarray | None,
-    previous_output: np.ndarray | None,
+    earlier: Sequence[EarlierFrame],
     *,
     video: VideoConfig,
     reporter: Reporter = SILENT,
 ) -> tuple[np.ndarray, StylizeResult]:
-    """One frame of a sequence, started from the previous output (warped along the flow,
-    with the temporal term), or from scratch when there is none or temporal is "none"."""
-    first = previous_output is None or previous_content is None
+    """One frame of a sequence, started from the earlier outputs (warped along the flow,
+    with the temporal term), or from scratch when there are none or temporal is "none"."""
+    first = not earlier
     init, temporal = None, None
     if not starts_from_scratch(first, video):
-        assert previous_output is not None and previous_content is not None
+        previous = min(earlier, key=lambda frame: frame.offset)
         if video.temporal == "previous":
-            init = to_tensor(previous_output)
+            init = to_tensor(previous.output)
         else:
-            carried = warp_previous(previous_output, previous_content, content)
+            carried = carry_earlier(content, earlier, fill=video.fill)
             init = to_tensor(carried.init)
             temporal = TemporalTarget(
                 warped_previous=to_tensor(carried.warped),

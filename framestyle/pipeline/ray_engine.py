@@ -26,6 +26,7 @@ from ..backend import Backend, resolve_backend
 from ..config import RayConfig, VideoConfig
 from ..errors import ConfigError, FramestyleError, WorkerError
 from ..events import SILENT, FrameEvent, Reporter
+from ..flow import EarlierFrame
 from ..store import FrameStore
 from ..stylize import Stylizer
 from ..tensors import to_tensor
@@ -57,8 +58,7 @@ class PaintWorker:
     def paint_frame(
         self,
         content: np.ndarray,
-        previous_content: np.ndarray | None,
-        previous_output: np.ndarray | None,
+        earlier: list[EarlierFrame],
         video: VideoConfig,
         pin: int | None,
         reference: np.ndarray | None,
@@ -69,7 +69,7 @@ class PaintWorker:
             self.stylizer.set_color_reference(to_tensor(reference))
             self.pinned = pin
         start = time.perf_counter()
-        output, result = paint_frame(self.stylizer, content, previous_content, previous_output, video=video)
+        output, result = paint_frame(self.stylizer, content, earlier, video=video)
         return output, result.iterations, result.loss, time.perf_counter() - start
 
 
@@ -232,10 +232,10 @@ class RayEngine:
         pool = TaskPool(self.ray, self.workers)
 
         def submit(lane: Lane, worker: Any = None) -> None:
-            content, previous_content, previous_output = lane.next_frame()
+            content, earlier = lane.next_frame()
             pool.submit(
                 lane,
-                lambda w: w.paint_frame.remote(content, previous_content, previous_output, video, pin, reference),
+                lambda w: w.paint_frame.remote(content, earlier, video, pin, reference),
                 worker,
             )
 
@@ -247,7 +247,7 @@ class RayEngine:
                     if decoded_count in wanted:
                         chunks[decoded_count] = chunk
                     decoded_count += 1
-                lane = Lane(seg, chunks.pop(seg.number), lane_store(seg.number))
+                lane = Lane(seg, chunks.pop(seg.number), lane_store(seg.number), video)
                 if not lane.finished:  # else painted before an interruption, not yet composed
                     submit(lane)
             if not pool.busy:

@@ -14,8 +14,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..config import VideoConfig
 from ..errors import DecodeError
+from ..flow import EarlierFrame
 from ..store import FrameStore
+from .paint import FrameHistory
 
 
 @dataclass(frozen=True)
@@ -87,30 +90,31 @@ def segment_frames(frames: Iterator[np.ndarray], segments: Sequence[Segment]) ->
 class Lane:
     """One segment being painted: its content frames, its store and where it has got to."""
 
-    def __init__(self, segment: Segment, frames: list[np.ndarray], store: FrameStore) -> None:
+    def __init__(self, segment: Segment, frames: list[np.ndarray], store: FrameStore, video: VideoConfig) -> None:
         self.segment = segment
         self.frames = frames  # content, from segment.lead
         self.store = store
         done = store.finished(limit=segment.end - segment.lead, start=segment.lead)
         self.next = segment.lead + done
-        self.previous_output = store.load(self.next - 1) if done else None
+        self.history = FrameHistory(video)
+        for index in range(max(segment.lead, self.next - self.history.depth), self.next):
+            self.history.push(self.frames[index - segment.lead], store.load(index))
 
     @property
     def finished(self) -> bool:
         return self.next >= self.segment.end
 
-    def next_frame(self) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
-        """The next frame's content, the previous content and the previous output (None at
-        the segment's first frame, which starts from scratch)."""
-        i = self.next - self.segment.lead
-        previous_content = self.frames[i - 1] if i > 0 else None
-        return self.frames[i], previous_content, self.previous_output
+    def next_frame(self) -> tuple[np.ndarray, list[EarlierFrame]]:
+        """The next frame's content and the earlier frames it looks back to (none at the
+        segment's first frame, which starts from scratch)."""
+        return self.frames[self.next - self.segment.lead], self.history.earlier()
 
     def save(self, output: np.ndarray) -> int:
         """Store the next frame's output; returns its index."""
         index = self.next
         self.store.save(index, output)
-        self.previous_output, self.next = output, index + 1
+        self.history.push(self.frames[index - self.segment.lead], output)
+        self.next = index + 1
         if self.finished:
             self.frames = []
         return index

@@ -47,6 +47,8 @@ def sequence_settings(
     settings.update(
         temporal=video.temporal,
         temporal_weight=video.temporal_weight,
+        temporal_frames=list(video.temporal_frames),
+        fill=video.fill,
         first_iterations=video.first_iterations,
         device=backend.device.type,
         source=source,
