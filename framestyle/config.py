@@ -138,8 +138,8 @@ class VideoConfig:
     temporal: Temporal = "flow"
     temporal_weight: float = 200.0  # Ruder et al.'s temporal term, against content weight 1
     first_iterations: int = 300  # the first frame starts from scratch; later ones use `iterations`
-    crf: int = 18  # H.264 quality: 0 lossless ... 51 worst
-    codec: str = "libx264"
+    crf: int = 18  # constant quality (x264, x265, VP9, AV1): 0 best ... 51 worst
+    codec: str = "auto"  # an ffmpeg encoder; auto: H.264 (libx264), VP9 for WebM
     audio: bool = True
 
     def __post_init__(self) -> None:
