@@ -142,8 +142,8 @@ class VideoConfig:
     temporal_frames: tuple[int, ...] = (1, 2, 4)  # earlier frames the temporal term looks back to
     fill: Fill = "warped"  # what a pixel no earlier frame explains starts from
     first_iterations: int = 300  # the first frame starts from scratch; later ones use `iterations`
-    crf: int = 18  # H.264 quality: 0 lossless ... 51 worst
-    codec: str = "libx264"
+    crf: int = 18  # constant quality (x264, x265, VP9, AV1): 0 best ... 51 worst
+    codec: str = "auto"  # an ffmpeg encoder; auto: H.264 (libx264), VP9 for WebM
     audio: bool = True
 
     def __post_init__(self) -> None:

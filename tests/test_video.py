@@ -170,7 +170,13 @@ def test_dry_run_reports_and_writes_nothing(tmp_path, bear, starry):
     proc = run_cli("video", bear, starry, "--size", "64", "--frames", "48", "--dry-run", "-o", out)
     assert proc.returncode == 0, proc.stderr
     text = proc.stdout
-    for needle in ("frames: 48", "29.970 fps", "working size: 64x48", "audio: yes", "estimated time here:"):
+    for needle in (
+        "frames: 48",
+        "29.970 fps",
+        "working size: 64x48",
+        "audio: #1 opus re-encoded as aac",
+        "estimated time here:",
+    ):
         assert needle in text, (needle, text)
     # 48 PNG frames of 64x48 (bounded at 13452 bytes each) and the video, against the free space.
     assert "disk: about 790.1 KB (frames 645.7 KB, video 144.4 KB), " in text, text

@@ -184,8 +184,13 @@ TemporalOpt = Annotated[Temporal | None, _setting("flow, previous or none.", "te
 TemporalWeightOpt = Annotated[
     float | None, _setting("Pull towards the warped previous frame.", "temporal_weight", VIDEO)
 ]
-CrfOpt = Annotated[int | None, _setting("H.264 quality, 0 (lossless) to 51.", "crf", VIDEO)]
-CodecOpt = Annotated[str | None, _setting("ffmpeg video encoder.", "codec", VIDEO)]
+CrfOpt = Annotated[int | None, _setting("Quality (x264, x265, VP9, AV1 -crf), 0 (best) to 51.", "crf", VIDEO)]
+CodecOpt = Annotated[
+    str | None,
+    _setting(
+        "ffmpeg video encoder (libx264, libx265, libvpx-vp9, libsvtav1...); auto: H.264, VP9 for .webm.", "codec", VIDEO
+    ),
+]
 AudioOpt = Annotated[
     bool | None,
     typer.Option(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import re
 import subprocess
 import tempfile
 from collections.abc import Sequence
@@ -152,14 +153,26 @@ def h264_args(*, crf: int = 18, codec: str = "libx264", preset: str = "medium") 
 
 
 @functools.cache
-def encoders() -> frozenset[str]:
-    """The video encoders this ffmpeg binary was built with (``ffmpeg -encoders``)."""
+def encoder_codecs() -> dict[str, str]:
+    """This ffmpeg's video encoders and the codec each makes (``ffmpeg -encoders``):
+    ``{"libx264": "h264", "libvpx-vp9": "vp9", "mpeg4": "mpeg4", ...}``."""
     proc = subprocess.run(
         [ffmpeg_exe(), "-hide_banner", "-nostdin", "-encoders"], capture_output=True, text=True, errors="replace"
     )
-    # Lines read " V....D libx264   description"; the first column is six flag letters.
-    rows = (line.split() for line in proc.stdout.splitlines())
-    return frozenset(row[1] for row in rows if len(row) >= 2 and len(row[0]) == 6 and row[0].startswith("V"))
+    found: dict[str, str] = {}
+    # Lines read " V....D libx264   description (codec h264)"; the first column is six flag
+    # letters. An encoder named after its codec ("mpeg4") has no "(codec ...)" at the end.
+    for line in proc.stdout.splitlines():
+        row = line.split()
+        if len(row) >= 2 and len(row[0]) == 6 and row[0].startswith("V"):
+            named = re.search(r"\(codec (\w+)\)\s*$", line)
+            found[row[1]] = named.group(1) if named else row[1]
+    return found
+
+
+def encoders() -> frozenset[str]:
+    """The video encoders this ffmpeg binary was built with (``ffmpeg -encoders``)."""
+    return frozenset(encoder_codecs())
 
 
 def gif_args(*, moving: bool = False) -> list[str]:

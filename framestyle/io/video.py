@@ -5,8 +5,6 @@ This is the only place where OpenCV's BGR frames become RGB.
 
 from __future__ import annotations
 
-import re
-import subprocess
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -16,9 +14,11 @@ import cv2
 import numpy as np
 
 from ..errors import DecodeError, EncodeError
-from .ffmpeg import FfmpegWriter, ffmpeg_exe, gif_args, h264_args, webp_args
+from .containers import audio_args, audio_tracks, video_args
+from .ffmpeg import FfmpegWriter, gif_args, webp_args
 from .files import require_file
 from .images import resize_rgb
+from .streams import Stream, list_streams
 
 VIDEO_EXTENSIONS = frozenset({".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi", ".mpg", ".mpeg", ".wmv", ".flv", ".gif"})
 ANIMATED_EXTENSIONS = frozenset({".gif", ".webp"})  # looping animations: no sound
@@ -42,6 +42,7 @@ class VideoInfo:
     container_frames: int  # what the container claims (not trusted)
     has_audio: bool
     start_frame: int
+    streams: tuple[Stream, ...] = ()  # every stream of the file, as ffmpeg lists them
 
     @property
     def duration(self) -> float:
@@ -71,16 +72,6 @@ def _exact_fps(cap: cv2.VideoCapture, path: Path) -> Fraction:
     return Fraction(fps).limit_denominator(1001)
 
 
-def has_audio_stream(path: Path) -> bool:
-    proc = subprocess.run(
-        [ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path)],
-        capture_output=True,
-        text=True,
-        errors="replace",
-    )
-    return re.search(r"Stream #\d+:\d+.*: Audio:", proc.stderr) is not None
-
-
 def probe(path: Path, *, start_seconds: float = 0.0, max_frames: int | None = None) -> VideoInfo:
     """Open a clip and count the frames that really decode (from ``start_seconds``, at most
     ``max_frames``). Memory stays flat: frames are decoded and dropped."""
@@ -104,6 +95,7 @@ def probe(path: Path, *, start_seconds: float = 0.0, max_frames: int | None = No
             count += 1
     finally:
         cap.release()
+    streams = tuple(list_streams(path))
     return VideoInfo(
         path=path,
         width=width,
@@ -111,8 +103,9 @@ def probe(path: Path, *, start_seconds: float = 0.0, max_frames: int | None = No
         fps=fps,
         frames=count,
         container_frames=container,
-        has_audio=has_audio_stream(path),
+        has_audio=any(stream.kind == "audio" for stream in streams),
         start_frame=start_frame,
+        streams=streams,
     )
 
 
@@ -135,11 +128,12 @@ def iter_frames(info: VideoInfo, *, size: tuple[int, int] | None = None) -> Iter
         cap.release()
 
 
-def output_args(suffix: str, *, codec: str, crf: int) -> tuple[list[str], list[str]]:
-    """(video args, audio args) for a container; no audio args where it holds no sound.
+def output_args(suffix: str, *, codec: str, crf: int) -> list[str]:
+    """ffmpeg's video arguments for a container (the sound's come from ``audio_tracks``).
 
-    Raises EncodeError for a container we do not write (or, for .webp, one this ffmpeg
-    cannot), so callers can refuse before any work.
+    Raises EncodeError for a container we do not write, an encoder this ffmpeg lacks or
+    one whose codec the container cannot hold (see ``containers.video_encoder``); for
+    .webp, when this ffmpeg cannot write it. So callers can refuse before any work.
     """
     suffix = suffix.lower()
     if suffix not in OUTPUT_EXTENSIONS:
@@ -147,17 +141,10 @@ def output_args(suffix: str, *, codec: str, crf: int) -> tuple[list[str], list[s
             f"cannot write video as {suffix or 'no extension'}; use one of {', '.join(sorted(OUTPUT_EXTENSIONS))}"
         )
     if suffix == ".gif":
-        return gif_args(moving=True), []
+        return gif_args(moving=True)
     if suffix == ".webp":
-        return webp_args(crf=crf), []
-    if suffix == ".webm":
-        video_codec = "libvpx-vp9" if codec == "libx264" else codec
-        video = ["-c:v", video_codec, "-pix_fmt", "yuv420p", "-crf", str(crf), "-b:v", "0"]
-        return video, ["-c:a", "libopus", "-b:a", "128k"]
-    video = h264_args(crf=crf, codec=codec)
-    if suffix == ".mkv":
-        video = [a for a in video if a not in ("-movflags", "+faststart")]
-    return video, ["-c:a", "aac", "-b:a", "192k"]
+        return webp_args(crf=crf)
+    return video_args(suffix, codec=codec, crf=crf)
 
 
 def write_video(
@@ -167,24 +154,30 @@ def write_video(
     size: tuple[int, int],
     fps: Fraction,
     audio_from: VideoInfo | None = None,
-    codec: str = "libx264",
+    codec: str = "auto",
     crf: int = 18,
 ) -> int:
     """Encode RGB frames (all ``size``, even sides) to ``path``; returns the frame count.
 
-    ``audio_from``: carry that clip's audio over, trimmed to the frames taken from it
+    ``audio_from``: carry that clip's sound tracks over, all of them, trimmed to the
+    frames taken from it: copied where the container holds their codec, else re-encoded
     (dropped for containers without sound, see ``carries_audio``).
     """
     w, h = size
     if w % 2 or h % 2:
         raise EncodeError(f"frames are {w}x{h}; yuv420p video needs even sides")
-    video, audio = output_args(Path(path).suffix, codec=codec, crf=crf)
+    suffix = Path(path).suffix
+    video = output_args(suffix, codec=codec, crf=crf)
     extra: list[str] = []
     maps = ["-map", "0:v:0"]
-    if audio_from is not None and audio_from.has_audio and audio:
+    if audio_from is not None and audio_from.has_audio and carries_audio(suffix):
+        tracks = audio_tracks(audio_from.streams or list_streams(audio_from.path), suffix)
         duration = float(Fraction(audio_from.frames) / fps)
+        # Input-side -ss: a re-encoded track starts on the sample, a copied one at the
+        # first whole packet after the start (AAC, Opus: about 20 ms, under a frame); in
+        # sync either way (checked with a beep: tests/test_streams.py).
         extra = ["-ss", f"{audio_from.start_seconds:.6f}", "-t", f"{duration:.6f}", "-i", str(audio_from.path)]
-        maps += ["-map", "1:a:0?", *audio]
+        maps += audio_args(tracks)
     with FfmpegWriter(path, size, fps=fps, extra_inputs=extra, output_args=[*maps, *video]) as writer:
         for frame in frames:
             writer.write(frame)

@@ -132,7 +132,7 @@ def encode_store(
     size: tuple[int, int],
     fps: Fraction,
     audio_from: VideoInfo | None = None,
-    codec: str = "libx264",
+    codec: str = "auto",
     crf: int = 18,
     originals: FrameSource | None = None,
 ) -> FinishStore:

@@ -25,10 +25,14 @@ FILE_OVERHEAD = 4096
 
 # H.264/VP9 at crf 18 on painted (busy) frames stays well under 1.5 bits per pixel; each
 # 6 steps of crf halve or double the bit rate; even lossless stays under 16 (yuv420p is 12
-# raw). Audio is re-encoded at 192k (aac) or 128k (opus): 256 kbit/s bounds both.
+# raw). Audio is re-encoded at 192k (aac) or 128k (opus): 256 kbit/s bounds both. A copied
+# track keeps its own rate: lossy codecs stay under 1.5 Mbit/s (DTS), and lossless ones
+# under 4.7 (PCM, 6 channels of 16-bit 48 kHz audio).
 VIDEO_BITS_PER_PIXEL_AT_CRF18 = 1.5
 VIDEO_MAX_BITS_PER_PIXEL = 16.0
 AUDIO_BITS_PER_SECOND = 256_000
+COPIED_AUDIO_BITS_PER_SECOND = 1_536_000
+LOSSLESS_AUDIO_BITS_PER_SECOND = 4_608_000
 CONTAINER_OVERHEAD = 64 * 1024
 
 # Room left over on top of the estimate: manifests, temporaries, other writers.
@@ -55,8 +59,23 @@ def image_bytes(size: tuple[int, int], count: int) -> int:
     return max(0, count) * (int(PNG_BYTES_PER_PIXEL * w * h) + h + FILE_OVERHEAD)
 
 
-def video_bytes(size: tuple[int, int], frames: int, *, fps: float, crf: int, audio: bool = False) -> int:
-    """A generous bound on an encoded clip of ``frames`` frames at ``size``.
+def audio_bits_per_second(codec: str, *, copied: bool) -> int:
+    """A bound on one sound track's rate: re-encoded at our rate, or copied at its own.
+
+    >>> audio_bits_per_second("aac", copied=False), audio_bits_per_second("flac", copied=True)
+    (256000, 4608000)
+    """
+    if not copied:
+        return AUDIO_BITS_PER_SECOND
+    lossless = codec.startswith("pcm_") or codec in ("flac", "alac", "truehd")
+    return LOSSLESS_AUDIO_BITS_PER_SECOND if lossless else COPIED_AUDIO_BITS_PER_SECOND
+
+
+def video_bytes(
+    size: tuple[int, int], frames: int, *, fps: float, crf: int, audio: bool = False, audio_rate: int | None = None
+) -> int:
+    """A generous bound on an encoded clip of ``frames`` frames at ``size``; ``audio_rate``:
+    all its sound tracks together in bits per second (default: one re-encoded track).
 
     >>> video_bytes((640, 360), 240, fps=24, crf=18) // 1000  # 10 s: about 10 MB
     10433
@@ -64,7 +83,7 @@ def video_bytes(size: tuple[int, int], frames: int, *, fps: float, crf: int, aud
     w, h = size
     bits_per_pixel = min(VIDEO_MAX_BITS_PER_PIXEL, VIDEO_BITS_PER_PIXEL_AT_CRF18 * 2 ** ((18 - crf) / 6))
     seconds = frames / fps if fps > 0 else 0.0
-    sound = AUDIO_BITS_PER_SECOND * seconds / 8 if audio else 0
+    sound = (AUDIO_BITS_PER_SECOND if audio_rate is None else audio_rate) * seconds / 8 if audio else 0
     return int(w * h * frames * bits_per_pixel / 8 + sound) + CONTAINER_OVERHEAD
 
 

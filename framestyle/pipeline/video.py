@@ -14,7 +14,9 @@ from ..errors import ConfigError, DecodeError
 from ..evaluate import WarpingReport, warping_errors
 from ..events import SILENT, IterationEvent, Reporter
 from ..flow import warp_previous
+from ..io.containers import AudioTrack, audio_tracks
 from ..io.files import check_output, require_file
+from ..io.streams import dropped_streams, misplaced_video
 from ..io.video import VideoInfo, carries_audio, iter_frames, output_args, probe
 from ..stylize import Stylizer
 from ..tensors import check_vgg_size, fit_long_side, to_tensor
@@ -23,7 +25,7 @@ from .engine import Engine
 from .lock import OutputLock, refuse_if_busy
 from .paint import frame_budgets
 from .sequence import FinishStore, encode_store, frames_need, run_sequence, sequence_settings, work_folder_for
-from .space import DiskSpace, SpaceNeed, disk_space, video_bytes
+from .space import DiskSpace, SpaceNeed, audio_bits_per_second, disk_space, video_bytes
 
 
 def default_video_output(video: Path, styles: Sequence[Path]) -> Path:
@@ -42,6 +44,9 @@ class VideoPlan:
     container_audio: bool = True  # the output format can hold sound (GIF and WebP cannot)
     side_by_side: bool = False  # the original on the left of the painted frames
     overwrite: bool = False  # the output may be replaced
+    audio_tracks: tuple[AudioTrack, ...] = ()  # the sound tracks the output gets (copied or re-encoded)
+    dropped: tuple[tuple[str, int], ...] = ()  # streams left out, by kind: (("subtitle", 1),)
+    video_args: tuple[str, ...] = ()  # ffmpeg's video arguments (encoder, quality)
 
 
 def plan_video(
@@ -66,22 +71,35 @@ def plan_video(
     for style in style_paths:
         require_file(style, "style image")
     output = Path(output)
-    output_args(output.suffix, codec=video.codec, crf=video.crf)  # refuses unknown containers early
+    # Refuses unknown containers, and codecs the container cannot hold, before any work.
+    encoding = output_args(output.suffix, codec=video.codec, crf=video.crf)
     check_output(output, [Path(video_path), *map(Path, style_paths)], overwrite=overwrite)
     refuse_if_busy(output)  # now, not after the engine has loaded (Ray may take a while)
     info = probe(video_path, start_seconds=start_seconds, max_frames=max_frames)
+    misplaced = misplaced_video(info.streams)
+    if misplaced:
+        first, main = misplaced
+        raise DecodeError(
+            f"{video_path}: its first video stream (#{first.index}, {first.width}x{first.height} {first.codec}) "
+            f"is not the clip (#{main.index}, {main.width}x{main.height} {main.codec}), and only the first is read; "
+            f"remux it first: ffmpeg -i IN -map 0:{main.index} -map 0:a? -c copy OUT"
+        )
     size = fit_long_side(info.width, info.height, config.size, even=True)
     check_vgg_size(*size, what=f"video at `size={config.size}`")
     container_audio = carries_audio(output.suffix)
+    audio = video.audio and info.has_audio and container_audio
     return VideoPlan(
         info=info,
         size=size,
         output=output,
         work_folder=work_folder_for(output),
-        audio=video.audio and info.has_audio and container_audio,
+        audio=audio,
         container_audio=container_audio,
         side_by_side=side_by_side,
         overwrite=overwrite,
+        audio_tracks=audio_tracks(info.streams, output.suffix) if audio else (),
+        dropped=dropped_streams(info.streams),
+        video_args=tuple(encoding),
     )
 
 
@@ -116,9 +134,9 @@ def video_settings(plan: VideoPlan, engine: Engine, video: VideoConfig) -> dict[
 def video_need(plan: VideoPlan, video: VideoConfig) -> SpaceNeed:
     """A bound on the encoded clip's size."""
     fps = float(plan.info.fps)
-    return SpaceNeed(
-        "video", plan.output.parent, video_bytes(plan.size, plan.info.frames, fps=fps, crf=video.crf, audio=plan.audio)
-    )
+    rate = sum(audio_bits_per_second(t.stream.codec, copied=t.copied) for t in plan.audio_tracks)
+    size = video_bytes(plan.size, plan.info.frames, fps=fps, crf=video.crf, audio=plan.audio, audio_rate=rate or None)
+    return SpaceNeed("video", plan.output.parent, size)
 
 
 def estimate_space(plan: VideoPlan, engine: Engine, video: VideoConfig) -> list[DiskSpace]:
@@ -156,6 +174,8 @@ class VideoOutcome:
     container_audio: bool = True  # the output format can hold sound (GIF and WebP cannot)
     side_by_side: bool = False  # the original on the left of the painted frames
     overwrite: bool = False  # the output may be replaced
+    audio_tracks: tuple[AudioTrack, ...] = ()  # the sound tracks written (copied or re-encoded)
+    dropped: tuple[tuple[str, int], ...] = ()  # streams of the source left out, by kind
 
 
 def stylize_video(
@@ -188,7 +208,19 @@ def stylize_video(
             reporter=reporter,
         )
     seconds = time.perf_counter() - start
-    return VideoOutcome(plan.output, info.frames, resumed, seconds, plan.size, plan.audio)
+    return VideoOutcome(
+        plan.output,
+        info.frames,
+        resumed,
+        seconds,
+        plan.size,
+        plan.audio,
+        container_audio=plan.container_audio,
+        side_by_side=plan.side_by_side,
+        overwrite=plan.overwrite,
+        audio_tracks=plan.audio_tracks,
+        dropped=plan.dropped,
+    )
 
 
 def evaluate_videos(stylized: Path, original: Path) -> tuple[WarpingReport, VideoInfo, VideoInfo]:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ..backend import Backend
     from ..config import StyleConfig, VideoConfig
+    from ..io.containers import AudioTrack
     from ..io.video import VideoInfo
     from ..pipeline import BatchSummary, ImageOutcome, VideoOutcome, VideoPlan
     from ..pipeline.folder import FolderPlan, SequenceOutcome
@@ -42,6 +43,47 @@ def container_note(info: VideoInfo, *, trimmed: bool) -> str | None:
     return None
 
 
+_STREAM_NOUNS = {
+    "subtitle": "subtitle stream",
+    "data": "data stream",
+    "attachment": "attachment",
+    "cover picture": "cover picture",
+    "video": "other video stream",
+}
+
+
+def dropped_note(dropped: Sequence[tuple[str, int]]) -> str | None:
+    """A note naming the source's streams the output leaves out (None: nothing left out).
+
+    >>> dropped_note([("subtitle", 1), ("attachment", 2)])
+    'note: dropped 1 subtitle stream and 2 attachments (the output holds the painted video and the sound)'
+    """
+    if not dropped:
+        return None
+    words = [f"{count} {_STREAM_NOUNS.get(kind, kind)}{'' if count == 1 else 's'}" for kind, count in dropped]
+    listed = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+    return f"note: dropped {listed} (the output holds the painted video and the sound)"
+
+
+def audio_tracks_text(tracks: Sequence[AudioTrack]) -> str:
+    """How each sound track goes into the output.
+
+    >>> from ..io.containers import AudioTrack
+    >>> from ..io.streams import Stream
+    >>> audio_tracks_text([AudioTrack(Stream(1, "audio", "aac", "eng"), None), AudioTrack(Stream(2, "audio", "flac"), "aac")])
+    '2 tracks: #1 aac (eng) copied, #2 flac re-encoded as aac'
+    """
+    parts = []
+    for track in tracks:
+        stream = track.stream
+        labels = ", ".join(label for label in (stream.language, stream.title) if label)
+        how = "copied" if track.encoder is None else f"re-encoded as {track.encoder.removeprefix('lib')}"
+        parts.append(f"#{stream.index} {stream.codec}{f' ({labels})' if labels else ''} {how}")
+    if len(parts) == 1:
+        return parts[0]
+    return f"{len(parts)} tracks: " + ", ".join(parts)
+
+
 def disk_space_text(space: Sequence[DiskSpace]) -> str:
     """``disk: about 12.0 MB (frames 10.0 MB, video 2.0 MB), 3.1 GB free in out/``, one
     line per file system, saying when the run would be refused."""
@@ -62,18 +104,26 @@ def video_dry_run_text(
 ) -> str:
     info = plan.info
     w, h = plan.size
-    dropped = ""
-    if info.has_audio and not plan.audio:
-        dropped = f" (dropped: {_no_sound(plan)})"
+    audio = "no"
+    if plan.audio_tracks:
+        audio = audio_tracks_text(plan.audio_tracks)
+    elif plan.audio:
+        audio = "yes"
+    elif info.has_audio:
+        audio = f"no (dropped: {_no_sound(plan)})"
+    encoder = plan.video_args[plan.video_args.index("-c:v") + 1] if "-c:v" in plan.video_args else None
+    video_codec = f" ({encoder})" if encoder else ""
+    note = dropped_note(plan.dropped)
     return (
         f"video: {info.path} ({info.width}x{info.height})\n"
         f"frames: {info.frames} from {info.start_seconds:.2f}s, {float(info.fps):.3f} fps ({info.fps}), "
         f"{info.duration:.2f}s\n"
         f"working size: {w}x{h}\n"
-        f"audio: {'yes' if plan.audio else 'no'}{dropped}\n"
-        f"temporal: {video.temporal}; steps: {video.first_iterations} first, "
+        f"audio: {audio}\n"
+        + (f"{note}\n" if note else "")
+        + f"temporal: {video.temporal}; steps: {video.first_iterations} first, "
         f"{style.iterations} per later frame (early stop may end sooner)\n"
-        f"output: {plan.output}{' (original | painted, side by side)' if plan.side_by_side else ''}\n"
+        f"output: {plan.output}{video_codec}{' (original | painted, side by side)' if plan.side_by_side else ''}\n"
         f"estimated time here: {duration(seconds)} ({seconds / info.frames:.1f}s/frame, "
         f"{backend.device.type}, {backend.autocast_dtype or 'fp32'})" + ("\n" + disk_space_text(space) if space else "")
     )
@@ -91,16 +141,19 @@ def video_summary(plan: VideoPlan, outcome: VideoOutcome) -> str:
     if plan.side_by_side:
         w *= 2
     audio = "kept" if outcome.audio else "none"
+    if len(outcome.audio_tracks) > 1:
+        audio = f"kept, {len(outcome.audio_tracks)} tracks"
     if not outcome.audio and plan.info.has_audio and not plan.container_audio:
         audio = f"dropped: {_no_sound(plan)}"
     fresh = outcome.frames - outcome.resumed
     resumed = f" ({outcome.resumed} resumed from an earlier run)" if outcome.resumed else ""
     per_frame = outcome.seconds / max(1, fresh)
+    note = dropped_note(outcome.dropped)
     return (
         f"wrote {outcome.output} ({w}x{h}, {outcome.frames} frames at {float(plan.info.fps):.3f} fps, "
         f"audio {audio}) in {duration(outcome.seconds)}, "
         f"{per_frame:.1f}s/frame{resumed}"
-    )
+    ) + (f"\n{note}" if note else "")
 
 
 def sequence_summary(outcome: SequenceOutcome) -> str:
