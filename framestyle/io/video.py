@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import subprocess
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -19,6 +19,7 @@ from ..errors import DecodeError, EncodeError
 from .ffmpeg import FfmpegWriter, ffmpeg_exe, gif_args, h264_args, webp_args
 from .files import require_file
 from .images import resize_rgb
+from .probe import frame_sar, read_clock, stream_facts
 
 VIDEO_EXTENSIONS = frozenset({".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi", ".mpg", ".mpeg", ".wmv", ".flv", ".gif"})
 ANIMATED_EXTENSIONS = frozenset({".gif", ".webp"})  # looping animations: no sound
@@ -42,13 +43,37 @@ class VideoInfo:
     container_frames: int  # what the container claims (not trusted)
     has_audio: bool
     start_frame: int
+    # Width over height of one pixel of the frames as read (rotation applied): a clip
+    # stored anamorphic (DVD, DV, some webcams) is shown wider or taller than its pixels.
+    sar: Fraction = Fraction(1)
+    # A variable-rate clip's frame times (seconds from the file's start), then the end of
+    # the last frame: frames + 1 values. None: the frames keep to ``fps``.
+    times: tuple[Fraction, ...] | None = None
+
+    @property
+    def display_size(self) -> tuple[float, float]:
+        """(width, height) as shown: the pixels stretched by the SAR (not rounded)."""
+        return self.width * float(self.sar), float(self.height)
+
+    @property
+    def dar(self) -> Fraction:
+        """Display aspect ratio: shown width over shown height."""
+        return self.width * self.sar / self.height
+
+    @property
+    def variable_rate(self) -> bool:
+        return self.times is not None
 
     @property
     def duration(self) -> float:
+        if self.times is not None:
+            return float(self.times[-1] - self.times[0])
         return float(self.frames / self.fps)
 
     @property
     def start_seconds(self) -> float:
+        if self.times is not None:
+            return float(self.times[0])
         return float(self.start_frame / self.fps)
 
 
@@ -89,7 +114,9 @@ def probe(path: Path, *, start_seconds: float = 0.0, max_frames: int | None = No
     try:
         fps = _exact_fps(cap, path)
         container = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
-        start_frame = round(start_seconds * fps)
+        # Frame times first: on a variable-rate clip they decide where --start lands.
+        clock = read_clock(path, fps=fps, start_seconds=start_seconds, max_frames=max_frames)
+        start_frame = clock.start_frame
         for _ in range(start_frame):
             if not cap.grab():
                 break
@@ -113,6 +140,8 @@ def probe(path: Path, *, start_seconds: float = 0.0, max_frames: int | None = No
         container_frames=container,
         has_audio=has_audio_stream(path),
         start_frame=start_frame,
+        sar=frame_sar(stream_facts(path), (width, height)),
+        times=clock.times_for(count),
     )
 
 
@@ -169,11 +198,14 @@ def write_video(
     audio_from: VideoInfo | None = None,
     codec: str = "libx264",
     crf: int = 18,
+    times: Sequence[Fraction] | None = None,
 ) -> int:
     """Encode RGB frames (all ``size``, even sides) to ``path``; returns the frame count.
 
     ``audio_from``: carry that clip's audio over, trimmed to the frames taken from it
     (dropped for containers without sound, see ``carries_audio``).
+    ``times``: a variable-rate clip's frame times and end (``VideoInfo.times``), kept in
+    the output; None writes every frame for 1 / ``fps``.
     """
     w, h = size
     if w % 2 or h % 2:
@@ -182,10 +214,10 @@ def write_video(
     extra: list[str] = []
     maps = ["-map", "0:v:0"]
     if audio_from is not None and audio_from.has_audio and audio:
-        duration = float(Fraction(audio_from.frames) / fps)
+        duration = audio_from.duration if audio_from.variable_rate else float(Fraction(audio_from.frames) / fps)
         extra = ["-ss", f"{audio_from.start_seconds:.6f}", "-t", f"{duration:.6f}", "-i", str(audio_from.path)]
         maps += ["-map", "1:a:0?", *audio]
-    with FfmpegWriter(path, size, fps=fps, extra_inputs=extra, output_args=[*maps, *video]) as writer:
+    with FfmpegWriter(path, size, fps=fps, extra_inputs=extra, output_args=[*maps, *video], times=times) as writer:
         for frame in frames:
             writer.write(frame)
         count = writer.frames

@@ -70,7 +70,9 @@ def plan_video(
     check_output(output, [Path(video_path), *map(Path, style_paths)], overwrite=overwrite)
     refuse_if_busy(output)  # now, not after the engine has loaded (Ray may take a while)
     info = probe(video_path, start_seconds=start_seconds, max_frames=max_frames)
-    size = fit_long_side(info.width, info.height, config.size, even=True)
+    # Painted on square pixels at the shape the clip is shown at, so an anamorphic clip's
+    # brush strokes are not stretched; the output's pixels are square too.
+    size = fit_long_side(*info.display_size, config.size, even=True)
     check_vgg_size(*size, what=f"video at `size={config.size}`")
     container_audio = carries_audio(output.suffix)
     return VideoPlan(
@@ -142,6 +144,7 @@ def video_sink(plan: VideoPlan, video: VideoConfig) -> FinishStore:
         codec=video.codec,
         crf=video.crf,
         originals=originals,
+        times=info.times,
     )
 
 

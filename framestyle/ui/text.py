@@ -65,10 +65,11 @@ def video_dry_run_text(
     dropped = ""
     if info.has_audio and not plan.audio:
         dropped = f" (dropped: {_no_sound(plan)})"
+    dar = info.dar.limit_denominator(1000)
     return (
-        f"video: {info.path} ({info.width}x{info.height})\n"
-        f"frames: {info.frames} from {info.start_seconds:.2f}s, {float(info.fps):.3f} fps ({info.fps}), "
-        f"{info.duration:.2f}s\n"
+        f"video: {info.path} ({info.width}x{info.height}, SAR {info.sar.numerator}:{info.sar.denominator}, "
+        f"DAR {dar.numerator}:{dar.denominator})\n"
+        f"frames: {info.frames} from {info.start_seconds:.2f}s, {_rate(info)}, {info.duration:.2f}s\n"
         f"working size: {w}x{h}\n"
         f"audio: {'yes' if plan.audio else 'no'}{dropped}\n"
         f"temporal: {video.temporal}; steps: {video.first_iterations} first, "
@@ -77,6 +78,13 @@ def video_dry_run_text(
         f"estimated time here: {duration(seconds)} ({seconds / info.frames:.1f}s/frame, "
         f"{backend.device.type}, {backend.autocast_dtype or 'fp32'})" + ("\n" + disk_space_text(space) if space else "")
     )
+
+
+def _rate(info: VideoInfo) -> str:
+    """The frame rate, or for a clip without one, its average and that times are kept."""
+    if info.variable_rate:
+        return f"variable frame rate (about {info.frames / max(info.duration, 1e-9):.3f} fps; frame times kept)"
+    return f"{float(info.fps):.3f} fps ({info.fps})"
 
 
 def _no_sound(plan: VideoPlan) -> str:
@@ -96,8 +104,9 @@ def video_summary(plan: VideoPlan, outcome: VideoOutcome) -> str:
     fresh = outcome.frames - outcome.resumed
     resumed = f" ({outcome.resumed} resumed from an earlier run)" if outcome.resumed else ""
     per_frame = outcome.seconds / max(1, fresh)
+    rate = "variable frame rate, timestamps kept" if plan.info.variable_rate else f"at {float(plan.info.fps):.3f} fps"
     return (
-        f"wrote {outcome.output} ({w}x{h}, {outcome.frames} frames at {float(plan.info.fps):.3f} fps, "
+        f"wrote {outcome.output} ({w}x{h}, {outcome.frames} frames {rate}, "
         f"audio {audio}) in {duration(outcome.seconds)}, "
         f"{per_frame:.1f}s/frame{resumed}"
     )
