@@ -40,16 +40,54 @@ def check_vgg_size(width: int, height: int, what: str = "picture") -> None:
         )
 
 
-def fit_long_side(width: int, height: int, long_side: int, *, even: bool = False) -> tuple[int, int]:
+def fit_long_side(width: float, height: float, long_side: int, *, even: bool = False) -> tuple[int, int]:
     """The (width, height) with the given long side and the same aspect ratio.
 
-    ``even`` rounds both sides to even numbers, as H.264 in yuv420p requires.
+    ``width`` and ``height`` may be fractional: a display shape (pixels stretched by a
+    sample aspect ratio). ``even`` makes both sides even, as H.264 in yuv420p requires;
+    see ``even_fit`` for how the shape is kept.
     """
-    scale = long_side / max(width, height)
-    w, h = max(1, round(width * scale)), max(1, round(height * scale))
     if even:
-        w, h = max(2, 2 * round(w / 2)), max(2, 2 * round(h / 2))
-    return w, h
+        return even_fit(width, height, long_side)
+    scale = long_side / max(width, height)
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+ASPECT_TOLERANCE = 0.01  # the largest relative change of shape even sides may cause
+
+
+def even_fit(width: float, height: float, long_side: int, *, reach: int = 8) -> tuple[int, int]:
+    """Even (width, height) near ``long_side`` whose shape is within 1% of width:height.
+
+    Rounding a short side of a few dozen pixels to an even number changes the shape by up
+    to 1/side (3% at 32 px), and rounding the long side first and then the short one
+    compounds the two. So the short side is rounded once, from the exact ratio; where that
+    still misses by more than 1% (only short sides under ~100 px can), the long side moves
+    by 2, 4, ... pixels (at most ``reach``), the nearest size that fits winning, or the
+    closest shape when none does.
+
+    >>> even_fit(853, 480, 96), even_fit(451, 300, 65), even_fit(176 * 135 / 121, 144, 64)
+    ((96, 54), (66, 44), (66, 48))
+    """
+    aspect = max(width, height) / min(width, height)
+    wide = width >= height
+    requested = max(2, long_side)
+    candidates = sorted(
+        {max(2, 2 * ((requested + d) // 2)) for d in range(-reach, reach + 2)},
+        key=lambda side: (abs(side - requested), side),
+    )
+    best: tuple[float, int, int] | None = None
+    for long in candidates:
+        short = max(2, 2 * round(long / aspect / 2))
+        error = abs(long / short / aspect - 1)
+        if error <= ASPECT_TOLERANCE:
+            best = (error, long, short)
+            break
+        if best is None or error < best[0]:
+            best = (error, long, short)
+    assert best is not None  # candidates is never empty
+    _, long, short = best
+    return (long, short) if wide else (short, long)
 
 
 def resize(image: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:

@@ -29,7 +29,9 @@ def test_fit_long_side():
     assert fit_long_side(1024, 640, 512) == (512, 320)
     assert fit_long_side(300, 451, 64) == (43, 64)
     assert fit_long_side(853, 480, 96, even=True) == (96, 54)
-    assert fit_long_side(451, 300, 65, even=True) == (64, 44)
+    # 64x42 would be 1.4% too wide (64x44, before, 3% too narrow): the long side moves to 66.
+    assert fit_long_side(451, 300, 65, even=True) == (66, 44)
+    assert fit_long_side(176 * 135 / 121, 144, 64, even=True) == (66, 48)  # display 15:11
 
 
 def test_scale_ladder_halves_and_stops_at_min_side():

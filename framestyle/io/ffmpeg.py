@@ -21,6 +21,7 @@ from types import TracebackType
 import numpy as np
 
 from ..errors import EncodeError
+from .timed import frame_cluster, stream_header, ticks
 
 
 def ffmpeg_exe() -> str:
@@ -49,6 +50,10 @@ class FfmpegWriter:
 
     >>> with FfmpegWriter(path, (w, h), fps=24, output_args=[...]) as out:  # doctest: +SKIP
     ...     out.write(rgb_uint8)
+
+    ``times``: each frame's time in seconds, then the end of the last one (frames + 1
+    values, any origin), for a clip whose frames do not keep one rate; the output keeps
+    them (``-fps_mode passthrough``) and ``fps`` only hints the encoder.
     """
 
     def __init__(
@@ -59,11 +64,19 @@ class FfmpegWriter:
         fps: Fraction | float,
         output_args: Sequence[str],
         extra_inputs: Sequence[str] = (),
+        times: Sequence[Fraction] | None = None,
     ) -> None:
         self.path = Path(path)
         self.size = size
         self.frames = 0
+        self.times = None if times is None else [Fraction(t) - Fraction(times[0]) for t in times]
         rate = Fraction(fps).limit_denominator(100000)
+        if self.times is None:
+            source = ["-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{size[0]}x{size[1]}", "-r", str(rate)]
+            timing: list[str] = []
+        else:
+            source = ["-f", "matroska"]
+            timing = ["-fps_mode", "passthrough"]  # neither drop nor repeat frames to even the rate
         self.command = [
             ffmpeg_exe(),
             "-nostdin",
@@ -71,17 +84,11 @@ class FfmpegWriter:
             "-hide_banner",
             "-loglevel",
             "error",
-            "-f",
-            "rawvideo",
-            "-pix_fmt",
-            "rgb24",
-            "-s",
-            f"{size[0]}x{size[1]}",
-            "-r",
-            str(rate),
+            *source,
             "-i",
             "pipe:0",
             *extra_inputs,
+            *timing,
             *output_args,
             str(self.path),
         ]
@@ -95,6 +102,12 @@ class FfmpegWriter:
             raise EncodeError(f"cannot start ffmpeg: {err.strerror or err}") from None
         assert self._process.stdin is not None  # stdin=PIPE
         self._stdin = self._process.stdin
+        if self.times is not None:
+            try:
+                self._send(stream_header(size))
+            except EncodeError:
+                self._stderr.close()
+                raise
 
     def __enter__(self) -> FfmpegWriter:
         return self
@@ -103,11 +116,20 @@ class FfmpegWriter:
         h, w = rgb_uint8.shape[:2]
         if (w, h) != self.size:
             raise ValueError(f"frame is {w}x{h}, the writer expects {self.size[0]}x{self.size[1]}")
+        data = np.ascontiguousarray(rgb_uint8, dtype=np.uint8).tobytes()
+        if self.times is not None:
+            if self.frames + 1 >= len(self.times):
+                raise ValueError(f"{self.frames + 1} frames, but times for {len(self.times) - 1}")
+            start, end = ticks(self.times[self.frames]), ticks(self.times[self.frames + 1])
+            data = frame_cluster(data, start=start, duration=end - start)
+        self._send(data)
+        self.frames += 1
+
+    def _send(self, data: bytes) -> None:
         try:
-            self._stdin.write(np.ascontiguousarray(rgb_uint8, dtype=np.uint8).tobytes())
+            self._stdin.write(data)
         except (BrokenPipeError, OSError):
             self._fail()
-        self.frames += 1
 
     def _read_stderr(self) -> str:
         self._stderr.seek(0)

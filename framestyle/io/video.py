@@ -5,7 +5,7 @@ This is the only place where OpenCV's BGR frames become RGB.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -18,6 +18,7 @@ from .containers import audio_args, audio_tracks, video_args
 from .ffmpeg import FfmpegWriter, gif_args, webp_args
 from .files import require_file
 from .images import resize_rgb
+from .probe import frame_sar, read_clock, stream_facts
 from .streams import Stream, list_streams
 
 VIDEO_EXTENSIONS = frozenset({".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi", ".mpg", ".mpeg", ".wmv", ".flv", ".gif"})
@@ -43,13 +44,37 @@ class VideoInfo:
     has_audio: bool
     start_frame: int
     streams: tuple[Stream, ...] = ()  # every stream of the file, as ffmpeg lists them
+    # Width over height of one pixel of the frames as read (rotation applied): a clip
+    # stored anamorphic (DVD, DV, some webcams) is shown wider or taller than its pixels.
+    sar: Fraction = Fraction(1)
+    # A variable-rate clip's frame times (seconds from the file's start), then the end of
+    # the last frame: frames + 1 values. None: the frames keep to ``fps``.
+    times: tuple[Fraction, ...] | None = None
+
+    @property
+    def display_size(self) -> tuple[float, float]:
+        """(width, height) as shown: the pixels stretched by the SAR (not rounded)."""
+        return self.width * float(self.sar), float(self.height)
+
+    @property
+    def dar(self) -> Fraction:
+        """Display aspect ratio: shown width over shown height."""
+        return self.width * self.sar / self.height
+
+    @property
+    def variable_rate(self) -> bool:
+        return self.times is not None
 
     @property
     def duration(self) -> float:
+        if self.times is not None:
+            return float(self.times[-1] - self.times[0])
         return float(self.frames / self.fps)
 
     @property
     def start_seconds(self) -> float:
+        if self.times is not None:
+            return float(self.times[0])
         return float(self.start_frame / self.fps)
 
 
@@ -80,7 +105,9 @@ def probe(path: Path, *, start_seconds: float = 0.0, max_frames: int | None = No
     try:
         fps = _exact_fps(cap, path)
         container = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
-        start_frame = round(start_seconds * fps)
+        # Frame times first: on a variable-rate clip they decide where --start lands.
+        clock = read_clock(path, fps=fps, start_seconds=start_seconds, max_frames=max_frames)
+        start_frame = clock.start_frame
         for _ in range(start_frame):
             if not cap.grab():
                 break
@@ -106,6 +133,8 @@ def probe(path: Path, *, start_seconds: float = 0.0, max_frames: int | None = No
         has_audio=any(stream.kind == "audio" for stream in streams),
         start_frame=start_frame,
         streams=streams,
+        sar=frame_sar(stream_facts(path), (width, height)),
+        times=clock.times_for(count),
     )
 
 
@@ -156,12 +185,15 @@ def write_video(
     audio_from: VideoInfo | None = None,
     codec: str = "auto",
     crf: int = 18,
+    times: Sequence[Fraction] | None = None,
 ) -> int:
     """Encode RGB frames (all ``size``, even sides) to ``path``; returns the frame count.
 
     ``audio_from``: carry that clip's sound tracks over, all of them, trimmed to the
     frames taken from it: copied where the container holds their codec, else re-encoded
     (dropped for containers without sound, see ``carries_audio``).
+    ``times``: a variable-rate clip's frame times and end (``VideoInfo.times``), kept in
+    the output; None writes every frame for 1 / ``fps``.
     """
     w, h = size
     if w % 2 or h % 2:
@@ -172,13 +204,13 @@ def write_video(
     maps = ["-map", "0:v:0"]
     if audio_from is not None and audio_from.has_audio and carries_audio(suffix):
         tracks = audio_tracks(audio_from.streams or list_streams(audio_from.path), suffix)
-        duration = float(Fraction(audio_from.frames) / fps)
+        duration = audio_from.duration if audio_from.variable_rate else float(Fraction(audio_from.frames) / fps)
         # Input-side -ss: a re-encoded track starts on the sample, a copied one at the
         # first whole packet after the start (AAC, Opus: about 20 ms, under a frame); in
         # sync either way (checked with a beep: tests/test_streams.py).
         extra = ["-ss", f"{audio_from.start_seconds:.6f}", "-t", f"{duration:.6f}", "-i", str(audio_from.path)]
         maps += audio_args(tracks)
-    with FfmpegWriter(path, size, fps=fps, extra_inputs=extra, output_args=[*maps, *video]) as writer:
+    with FfmpegWriter(path, size, fps=fps, extra_inputs=extra, output_args=[*maps, *video], times=times) as writer:
         for frame in frames:
             writer.write(frame)
         count = writer.frames

@@ -107,7 +107,7 @@ def load_preview_picture(path: Path, size: int, *, at: float = 0.0) -> np.ndarra
     path = require_file(Path(path), "input")
     if path.suffix.lower() in VIDEO_EXTENSIONS and not is_image_path(path):
         info = probe(path, start_seconds=at, max_frames=1)
-        return next(iter_frames(info, size=fit_long_side(info.width, info.height, size)))
+        return next(iter_frames(info, size=fit_long_side(*info.display_size, size)))
     if at:
         raise ConfigError("`at` picks a video's frame; the input is an image")
     return load_content(path, size)

@@ -135,12 +135,14 @@ def encode_store(
     codec: str = "auto",
     crf: int = 18,
     originals: FrameSource | None = None,
+    times: Sequence[Fraction] | None = None,
 ) -> FinishStore:
     """A sink: encode the stored frames into ``output``, atomically.
 
     ``originals``: show the content frames (read again from the source: the work folder
     holds only painted ones) on the left of the painted ones, for comparison. Only the
     encode changes, so the work folder, and a resume, are the same either way.
+    ``times``: a variable-rate source's frame times (``VideoInfo.times``), kept in the output.
     """
     w, h = size
     # Both halves have the working size, whose sides are even: so is the sum.
@@ -162,7 +164,7 @@ def encode_store(
                 reporter.writing(index + 1, total)
 
         with atomic_path(output) as tmp:
-            write_video(tmp, frames(), size=out_size, fps=fps, audio_from=audio_from, codec=codec, crf=crf)
+            write_video(tmp, frames(), size=out_size, fps=fps, audio_from=audio_from, codec=codec, crf=crf, times=times)
 
     return finish
 

@@ -84,7 +84,9 @@ def plan_video(
             f"is not the clip (#{main.index}, {main.width}x{main.height} {main.codec}), and only the first is read; "
             f"remux it first: ffmpeg -i IN -map 0:{main.index} -map 0:a? -c copy OUT"
         )
-    size = fit_long_side(info.width, info.height, config.size, even=True)
+    # Painted on square pixels at the shape the clip is shown at, so an anamorphic clip's
+    # brush strokes are not stretched; the output's pixels are square too.
+    size = fit_long_side(*info.display_size, config.size, even=True)
     check_vgg_size(*size, what=f"video at `size={config.size}`")
     container_audio = carries_audio(output.suffix)
     audio = video.audio and info.has_audio and container_audio
@@ -160,6 +162,7 @@ def video_sink(plan: VideoPlan, video: VideoConfig) -> FinishStore:
         codec=video.codec,
         crf=video.crf,
         originals=originals,
+        times=info.times,
     )
 
 

@@ -114,10 +114,11 @@ def video_dry_run_text(
     encoder = plan.video_args[plan.video_args.index("-c:v") + 1] if "-c:v" in plan.video_args else None
     video_codec = f" ({encoder})" if encoder else ""
     note = dropped_note(plan.dropped)
+    dar = info.dar.limit_denominator(1000)
     return (
-        f"video: {info.path} ({info.width}x{info.height})\n"
-        f"frames: {info.frames} from {info.start_seconds:.2f}s, {float(info.fps):.3f} fps ({info.fps}), "
-        f"{info.duration:.2f}s\n"
+        f"video: {info.path} ({info.width}x{info.height}, SAR {info.sar.numerator}:{info.sar.denominator}, "
+        f"DAR {dar.numerator}:{dar.denominator})\n"
+        f"frames: {info.frames} from {info.start_seconds:.2f}s, {_rate(info)}, {info.duration:.2f}s\n"
         f"working size: {w}x{h}\n"
         f"audio: {audio}\n"
         + (f"{note}\n" if note else "")
@@ -127,6 +128,13 @@ def video_dry_run_text(
         f"estimated time here: {duration(seconds)} ({seconds / info.frames:.1f}s/frame, "
         f"{backend.device.type}, {backend.autocast_dtype or 'fp32'})" + ("\n" + disk_space_text(space) if space else "")
     )
+
+
+def _rate(info: VideoInfo) -> str:
+    """The frame rate, or for a clip without one, its average and that times are kept."""
+    if info.variable_rate:
+        return f"variable frame rate (about {info.frames / max(info.duration, 1e-9):.3f} fps; frame times kept)"
+    return f"{float(info.fps):.3f} fps ({info.fps})"
 
 
 def _no_sound(plan: VideoPlan) -> str:
@@ -149,8 +157,9 @@ def video_summary(plan: VideoPlan, outcome: VideoOutcome) -> str:
     resumed = f" ({outcome.resumed} resumed from an earlier run)" if outcome.resumed else ""
     per_frame = outcome.seconds / max(1, fresh)
     note = dropped_note(outcome.dropped)
+    rate = "variable frame rate, timestamps kept" if plan.info.variable_rate else f"at {float(plan.info.fps):.3f} fps"
     return (
-        f"wrote {outcome.output} ({w}x{h}, {outcome.frames} frames at {float(plan.info.fps):.3f} fps, "
+        f"wrote {outcome.output} ({w}x{h}, {outcome.frames} frames {rate}, "
         f"audio {audio}) in {duration(outcome.seconds)}, "
         f"{per_frame:.1f}s/frame{resumed}"
     ) + (f"\n{note}" if note else "")
