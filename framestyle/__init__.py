@@ -13,6 +13,7 @@ from .errors import (
     FramestyleError,
     InputError,
     Interrupted,
+    OutOfMemory,
     OutputError,
     WorkerError,
 )
@@ -61,6 +62,7 @@ __all__ = [
     "InputError",
     "Interrupted",
     "IterationEvent",
+    "OutOfMemory",
     "OutputError",
     "RayConfig",
     "RecordingReporter",

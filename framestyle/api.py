@@ -88,6 +88,7 @@ def stylize_image(
     painting as an HxWx3 uint8 RGB array whose long side is ``size`` (default 512)."""
     from .io.images import resize_rgb
     from .pipeline.common import init_image, style_side_limit
+    from .pipeline.memory import guard, target_for
     from .pipeline.paint import PictureTask, paint_picture
     from .stylize import Stylizer
     from .tensors import fit_long_side, to_tensor
@@ -98,6 +99,7 @@ def stylize_image(
     size = fit_long_side(w, h, style.size)
     limit = style_side_limit(style)
     style_tensors = [to_tensor(_rgb(s, "style image", max_side=limit)) for s in _as_list(styles)]
+    guard(size, [(t.shape[-1], t.shape[-2]) for t in style_tensors], style, target_for(runtime))
     stylizer = Stylizer(style_tensors, config=style, runtime=runtime)
     task = PictureTask(0, resize_rgb(rgb, size), init_image(style, size))
     return paint_picture(stylizer, task, Callbacks(iteration=progress)).picture
@@ -132,6 +134,7 @@ def stylize_video(
         start_seconds=start,
         max_frames=frames,
         overwrite=overwrite,
+        runtime=runtime,
     )
     with open_engine(style_paths, style, runtime) as engine:
         reporter = Callbacks(item_done=_frames_only(progress))

@@ -29,6 +29,10 @@ class ConfigError(FramestyleError):
     """A setting has an unknown name or a bad value."""
 
 
+class OutOfMemory(FramestyleError):
+    """A run needs more memory (RAM or GPU) than is available; the message names a size that fits."""
+
+
 class WorkerError(FramestyleError):
     """Ray workers kept failing on the same task (crashes, lost machines)."""
 

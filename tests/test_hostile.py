@@ -213,6 +213,16 @@ REFUSALS = [
         ("48x1 pixels", "at least 16"),
     ),
     Refusal(
+        "size far too large for this machine's memory",
+        lambda k: ["image", k.cat, k.starry, "--size", "12000", "-o", k.out("o.png")],
+        ("--size 12000 needs about", "of RAM but", "the largest size that fits is about --size"),
+    ),
+    Refusal(
+        "video size far too large for this machine's memory",
+        lambda k: ["video", k.bear, k.starry, "--size", "20000", "--frames", "2", "-o", k.out()],
+        ("--size 20000 needs about", "the largest size that fits is about --size"),
+    ),
+    Refusal(
         "unknown config key",
         lambda k: ["video", k.bear, k.starry, "-c", _config(k, "iteratons = 3\n")],
         ("unknown key 'iteratons'", "preset.toml"),

@@ -43,7 +43,8 @@ def video(
     dry_run: Annotated[
         bool,
         typer.Option(
-            "--dry-run", help="Print what would run, an estimated time and the disk space it needs, then exit."
+            "--dry-run",
+            help="Print what would run, an estimated time and the disk space and memory it needs, then exit.",
         ),
     ] = False,
     restart: Annotated[
@@ -88,6 +89,9 @@ def video(
         max_frames=frames,
         overwrite=overwrite,
         side_by_side=side_by_side,
+        runtime=runtime,
+        ray=ray_config,
+        memory_guard=not dry_run,  # a dry run shows the estimate instead
     )
     note = ui.container_note(plan.info, trimmed=frames is not None or bool(start))
     if note and not quiet:
@@ -95,7 +99,9 @@ def video(
     if dry_run:
         # The estimate times a few real steps here, whichever engine the run would use.
         with LocalEngine(PaintSettings(tuple(styles), style_config, runtime)) as local:
-            seconds = estimate_seconds(plan, local.stylizer, video_config)
+            # A size that does not fit is not timed: the probe steps would run out of memory.
+            fits = plan.memory is None or plan.memory.fits
+            seconds = estimate_seconds(plan, local.stylizer, video_config) if fits else None
             space = estimate_space(plan, local, video_config)
             text = ui.video_dry_run_text(
                 plan, style_config, video_config, seconds=seconds, backend=local.backend, space=space

@@ -6,7 +6,7 @@ The engine only paints; everything here runs in the driver, the same for every e
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -92,13 +92,20 @@ def pending_jobs(jobs: Sequence[BatchJob], book: BatchBook, *, overwrite: bool) 
 
 
 def picture_tasks(
-    jobs: Iterable[BatchJob], config: StyleConfig, book: BatchBook, *, animate_every: int
+    jobs: Iterable[BatchJob],
+    config: StyleConfig,
+    book: BatchBook,
+    *,
+    animate_every: int,
+    check: Callable[[tuple[int, int]], object] | None = None,
 ) -> Iterator[PictureTask]:
     """Each job's picture read at the working size, lazily (an engine pulls as it has room);
-    a picture that cannot be read fails alone."""
+    a picture that cannot be read, or that ``check`` refuses (its size), fails alone."""
     for job in jobs:
         try:
             content = load_content(job.source, config.size)
+            if check is not None:
+                check((content.shape[1], content.shape[0]))
             init = init_image(config, (content.shape[1], content.shape[0]))
         except FramestyleError as err:
             book.record(job.event("failed", str(err)))

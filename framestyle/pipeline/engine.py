@@ -27,6 +27,11 @@ class Engine(Protocol):
     settings: PaintSettings  # the style files and settings every picture is painted with
     backend: Backend  # where the pixels are computed (recorded in manifests)
 
+    @property
+    def painters(self) -> int:
+        """Pictures painted at once in this machine's memory (0: on other machines)."""
+        ...
+
     def __enter__(self) -> Engine: ...
 
     def __exit__(

@@ -21,6 +21,7 @@ from .common import file_identity, require_sequence_init, style_settings
 from .engine import Engine
 from .image import write_picture
 from .lock import OutputLock
+from .memory import Target, guard, style_shapes
 from .sequence import encode_store, export_store, run_sequence, sequence_settings, work_folder_for
 from .space import SpaceNeed, image_bytes, video_bytes
 
@@ -107,7 +108,15 @@ def stylize_folder(
         book = BatchBook(len(plan.images), reporter)
         jobs = pending_jobs(batch_of(plan, animate_dir, animate_format), book, overwrite=overwrite)
         by_index = {job.index: job for job in jobs}
-        tasks = picture_tasks(jobs, paint.style, book, animate_every=animate_every)
+        # Each picture has its own aspect, so each is checked as it is read; one that
+        # cannot fit fails alone (in one line naming the size that would), the rest go on.
+        styles = style_shapes(paint.style_paths, paint.style)
+        target = Target.of(engine.backend, engine.painters)
+
+        def check(size: tuple[int, int]) -> object:
+            return guard(size, styles, paint.style, target)
+
+        tasks = picture_tasks(jobs, paint.style, book, animate_every=animate_every, check=check)
         try:
             for task, painted in engine.paint_pictures(tasks, reporter):
                 job = by_index[task.index]
@@ -185,7 +194,11 @@ def stylize_folder_sequence(
         lock = OutputLock(plan.output_dir, folder=True)
     with lock:
         first = read_image(plan.folder / plan.images[0], what="frame")
-        size = fit_long_side(first.shape[1], first.shape[0], engine.settings.style.size, even=to_video is not None)
+        config = engine.settings.style
+        size = fit_long_side(first.shape[1], first.shape[0], config.size, even=to_video is not None)
+        budget = max(video.first_iterations, config.iterations)
+        styles = style_shapes(engine.settings.style_paths, config)
+        guard(size, styles, config, Target.of(engine.backend, engine.painters), budget=budget)
         frames = _FolderFrames(plan, first.shape, size)
         files = [file_identity(plan.folder / r) | {"name": str(r)} for r in plan.images]
         source = {"folder": Path(plan.folder).resolve().name, "files": files}

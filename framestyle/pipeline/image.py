@@ -14,6 +14,7 @@ from ..stylize import StylizeResult
 from .common import init_image, load_content
 from .engine import Engine
 from .lock import OutputLock
+from .memory import Target, guard, style_shapes
 from .paint import IterateSaver, PaintedPicture, PictureTask
 
 
@@ -67,6 +68,8 @@ def stylize_image_file(
     with OutputLock(output, overwrite=overwrite):
         content = load_content(content_path, config.size)
         size = (content.shape[1], content.shape[0])
+        # Before the first step: the network is loaded, but nothing that grows with the size.
+        guard(size, style_shapes(style_paths, config), config, Target.of(engine.backend, engine.painters))
         task = PictureTask(0, content, init_image(config, size), animate_every=animate_every if animate else 0)
         if save_every and progress_dir is not None:
             reporter = Tee(IterateSaver(save_every, progress_dir, size), reporter)

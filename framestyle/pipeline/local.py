@@ -22,6 +22,8 @@ from .paint import FrameHistory, PaintedPicture, PaintSettings, PictureTask, pai
 class LocalEngine:
     """Paints in this process. Opening it resolves the backend and loads the network."""
 
+    painters = 1  # one picture at a time, in this process
+
     def __init__(self, settings: PaintSettings, *, backend: Backend | None = None) -> None:
         self.settings = settings
         self.backend = backend or resolve_backend(settings.runtime)

@@ -9,6 +9,7 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -20,6 +21,7 @@ from ..io.files import ensure_dir
 from ..io.images import resize_rgb, write_image
 from ..stylize import Stylizer, StylizeResult, TemporalTarget
 from ..tensors import to_rgb_uint8, to_tensor
+from .memory import is_out_of_memory, out_of_memory_error
 
 
 @dataclass(frozen=True)
@@ -77,11 +79,25 @@ class IterateSaver(Reporter):
             write_image(self.folder / f"iter_{event.iteration:05d}.png", frame)
 
 
+def stylize_within_memory(stylizer: Stylizer, content: torch.Tensor, **options: Any) -> StylizeResult:
+    """``stylizer.stylize``, with running out of memory (GPU, or the CPU allocator) turned
+    into a one-line OutOfMemory naming the largest size that fits."""
+    try:
+        return stylizer.stylize(content, **options)
+    except (MemoryError, RuntimeError) as err:  # torch.OutOfMemoryError is a RuntimeError
+        if not is_out_of_memory(err):
+            raise
+    # Raised here, past the except block, so that the failed step's tensors (which its
+    # traceback holds) are already freed when the error travels on: a folder continues.
+    styles = [(s.shape[-1], s.shape[-2]) for s in stylizer.targets.styles]
+    raise out_of_memory_error((content.shape[-1], content.shape[-2]), styles, stylizer.config, stylizer.backend)
+
+
 def paint_picture(stylizer: Stylizer, task: PictureTask, reporter: Reporter = SILENT) -> PaintedPicture:
     """Stylize one picture in memory, keeping every ``task.animate_every``-th step."""
     size = (task.content.shape[1], task.content.shape[0])
     keeper = IterateKeeper(task.animate_every, size)
-    result = stylizer.stylize(to_tensor(task.content), init=task.init, reporter=Tee(keeper, reporter))
+    result = stylize_within_memory(stylizer, to_tensor(task.content), init=task.init, reporter=Tee(keeper, reporter))
     picture = to_rgb_uint8(result.image)
     frames = keeper.frames
     if task.animate_every and (not frames or not np.array_equal(frames[-1], picture)):
@@ -155,7 +171,7 @@ def paint_frame(
                 weight=video.temporal_weight,
             )
     iterations = frame_iterations(first, video, stylizer.config)
-    result = stylizer.stylize(
-        to_tensor(content), init=init, temporal=temporal, iterations=iterations, reporter=reporter
+    result = stylize_within_memory(
+        stylizer, to_tensor(content), init=init, temporal=temporal, iterations=iterations, reporter=reporter
     )
     return to_rgb_uint8(result.image), result

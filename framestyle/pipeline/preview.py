@@ -31,6 +31,7 @@ from ..style_targets import StyleTargets
 from ..stylize import Stylizer
 from ..tensors import check_vgg_size, fit_long_side
 from .common import load_content, load_styles
+from .memory import Target, estimate_peak, guard, style_shapes
 from .paint import PictureTask, paint_picture
 
 STYLE = "style"  # the sweep over style images; every other name is a StyleConfig field
@@ -171,6 +172,7 @@ def paint_preview(
     shared = _Shared(runtime, backend)
     combos = list(itertools.product(*(s.values for s in sweeps)))
     names = [s.name for s in sweeps]
+    _check_memory(picture, style_paths, style, backend, [dict(zip(names, combo)) for combo in combos])
     largest = max([style.style_scale, *next((s.values for s in sweeps if s.name == "style_scale"), ())])
     loaded: dict[tuple[Path, ...], list[Any]] = {}
     cells: list[PreviewCell] = []
@@ -192,6 +194,34 @@ def paint_preview(
     columns = len(sweeps[-1].values)
     captions = [[describe(n, c.values[n]) for n in names] for c in cells]
     return PreviewSheet(cells, columns, contact_sheet([c.picture for c in cells], captions, columns=columns))
+
+
+def _check_memory(
+    picture: np.ndarray,
+    style_paths: Sequence[Path],
+    style: StyleConfig,
+    backend: Backend,
+    cells: Sequence[dict[str, Any]],
+) -> None:
+    """Refuse a sheet whose most demanding cell (largest style scale, most steps...) cannot fit."""
+    target = Target(backend.device, backend.autocast_dtype is not None)
+    aspect = (picture.shape[1], picture.shape[0])
+    shapes: dict[Path, tuple[int, int]] = {}
+
+    def styles_of(values: dict[str, Any]) -> list[tuple[int, int]]:
+        paths = [Path(values[STYLE])] if STYLE in values else [Path(p) for p in style_paths]
+        for path in paths:
+            shapes.setdefault(path, style_shapes([path], style)[0])
+        return [shapes[p] for p in paths]
+
+    def config_of(values: dict[str, Any]) -> StyleConfig:
+        return dataclasses.replace(style, **{k: v for k, v in values.items() if k != STYLE})
+
+    def peak(values: dict[str, Any]) -> int:
+        return estimate_peak(aspect, styles_of(values), config_of(values), device=target.device.type, bf16=target.bf16)
+
+    worst = max(cells, key=peak)
+    guard(aspect, styles_of(worst), config_of(worst), target)
 
 
 def default_preview_output(source: Path, styles: Sequence[Path]) -> Path:

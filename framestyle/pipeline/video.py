@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..config import StyleConfig, VideoConfig
+from ..config import RayConfig, RuntimeConfig, StyleConfig, VideoConfig
 from ..errors import ConfigError, DecodeError
 from ..evaluate import WarpingReport, warping_errors
 from ..events import SILENT, IterationEvent, Reporter
@@ -23,7 +23,8 @@ from ..tensors import check_vgg_size, fit_long_side, to_tensor
 from .common import default_image_output, file_identity, require_sequence_init
 from .engine import Engine
 from .lock import OutputLock, refuse_if_busy
-from .paint import frame_budgets
+from .memory import MemoryNeed, check_memory, memory_need, style_shapes, target_for
+from .paint import frame_budgets, stylize_within_memory
 from .sequence import FinishStore, encode_store, frames_need, run_sequence, sequence_settings, work_folder_for
 from .space import DiskSpace, SpaceNeed, audio_bits_per_second, disk_space, video_bytes
 
@@ -47,6 +48,7 @@ class VideoPlan:
     audio_tracks: tuple[AudioTrack, ...] = ()  # the sound tracks the output gets (copied or re-encoded)
     dropped: tuple[tuple[str, int], ...] = ()  # streams left out, by kind: (("subtitle", 1),)
     video_args: tuple[str, ...] = ()  # ffmpeg's video arguments (encoder, quality)
+    memory: MemoryNeed | None = None  # the estimated peak memory (None: a Ray cluster elsewhere)
 
 
 def plan_video(
@@ -60,8 +62,14 @@ def plan_video(
     max_frames: int | None = None,
     overwrite: bool = False,
     side_by_side: bool = False,
+    runtime: RuntimeConfig = RuntimeConfig(),
+    ray: RayConfig | None = None,
+    memory_guard: bool = True,
 ) -> VideoPlan:
-    """Check inputs and outputs and probe the clip; touches nothing on disk."""
+    """Check inputs and outputs and probe the clip; touches nothing on disk.
+
+    Estimates the memory a frame needs where ``runtime`` (and ``ray``) would paint it and,
+    with ``memory_guard``, refuses a size that cannot fit (a dry run only shows it)."""
     if start_seconds < 0:
         raise ConfigError(f"start must be zero or more seconds (got {start_seconds:g})")
     if max_frames is not None and max_frames < 1:
@@ -90,6 +98,14 @@ def plan_video(
     check_vgg_size(*size, what=f"video at `size={config.size}`")
     container_audio = carries_audio(output.suffix)
     audio = video.audio and info.has_audio and container_audio
+    target = target_for(runtime, ray)
+    memory = None
+    if target is not None:
+        budget = max(video.first_iterations, config.iterations)
+        styles = style_shapes(list(map(Path, style_paths)), config)
+        memory = memory_need(size, styles, config, target, budget=budget)
+        if memory_guard:
+            check_memory(memory)
     return VideoPlan(
         info=info,
         size=size,
@@ -102,6 +118,7 @@ def plan_video(
         audio_tracks=audio_tracks(info.streams, output.suffix) if audio else (),
         dropped=dropped_streams(info.streams),
         video_args=tuple(encoding),
+        memory=memory,
     )
 
 
@@ -117,7 +134,7 @@ def estimate_seconds(plan: VideoPlan, stylizer: Stylizer, video: VideoConfig, *,
     """Time the whole run would take here, from a few real steps on the first frame."""
     first = next(iter_frames(plan.info, size=plan.size))
     clock = _StepClock()
-    stylizer.stylize(to_tensor(first), iterations=probe_steps + 1, reporter=clock)
+    stylize_within_memory(stylizer, to_tensor(first), iterations=probe_steps + 1, reporter=clock)
     step = (clock.stamps[-1] - clock.stamps[0]) / max(1, len(clock.stamps) - 1)
     flow_start = time.perf_counter()
     if video.temporal == "flow":

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from ..io.video import VideoInfo
     from ..pipeline import BatchSummary, ImageOutcome, VideoOutcome, VideoPlan
     from ..pipeline.folder import FolderPlan, SequenceOutcome
+    from ..pipeline.memory import MemoryNeed
     from ..pipeline.preview import PreviewSheet
     from ..pipeline.space import DiskSpace
 
@@ -93,12 +94,27 @@ def disk_space_text(space: Sequence[DiskSpace]) -> str:
     )
 
 
+def memory_text(need: MemoryNeed | None) -> str:
+    """``memory: about 2.1 GB at its peak (cpu, bf16), 19.0 GB RAM available``, saying when
+    the run would be refused and what size would fit."""
+    if need is None:
+        return "memory: not estimated (the Ray workers run on another machine)"
+    line = f"memory: {need.describe()}"
+    if not need.fits:
+        line += " -- not enough: the run would be refused; " + (
+            f"the largest size that fits is about --size {need.largest}"
+            if need.largest is not None
+            else "not even the smallest size fits"
+        )
+    return line
+
+
 def video_dry_run_text(
     plan: VideoPlan,
     style: StyleConfig,
     video: VideoConfig,
     *,
-    seconds: float,
+    seconds: float | None,
     backend: Backend,
     space: Sequence[DiskSpace] = (),
 ) -> str:
@@ -115,6 +131,12 @@ def video_dry_run_text(
     video_codec = f" ({encoder})" if encoder else ""
     note = dropped_note(plan.dropped)
     dar = info.dar.limit_denominator(1000)
+    where = f"{backend.device.type}, {backend.autocast_dtype or 'fp32'}"
+    if seconds is None:
+        timing = f"estimated time here: not timed, the size does not fit in memory ({where})"
+    else:
+        timing = f"estimated time here: {duration(seconds)} ({seconds / info.frames:.1f}s/frame, {where})"
+    disk = "\n" + disk_space_text(space) if space else ""
     return (
         f"video: {info.path} ({info.width}x{info.height}, SAR {info.sar.numerator}:{info.sar.denominator}, "
         f"DAR {dar.numerator}:{dar.denominator})\n"
@@ -125,8 +147,7 @@ def video_dry_run_text(
         + f"temporal: {video.temporal}; steps: {video.first_iterations} first, "
         f"{style.iterations} per later frame (early stop may end sooner)\n"
         f"output: {plan.output}{video_codec}{' (original | painted, side by side)' if plan.side_by_side else ''}\n"
-        f"estimated time here: {duration(seconds)} ({seconds / info.frames:.1f}s/frame, "
-        f"{backend.device.type}, {backend.autocast_dtype or 'fp32'})" + ("\n" + disk_space_text(space) if space else "")
+        f"{timing}{disk}\n{memory_text(plan.memory)}"
     )
 
 
