@@ -147,6 +147,7 @@ def main() -> None:
     parser.add_argument("--every", type=int, default=8, help="compare losses on every K-th frame")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--precision", default="auto")
+    parser.add_argument("--no-stills", action="store_true", help="skip the loss columns (stills take long)")
     parser.add_argument("--cache", type=Path, help="decode clips once into this folder (.npz)")
     args = parser.parse_args()
     variants = [parse_variant(v) for v in args.variant or ["defaults"]]
@@ -169,20 +170,24 @@ def main() -> None:
             )
             args.runtime = runtime
             judge = make_stylizer([STYLE], style, merge_settings(None, {"device": args.device, "precision": "fp32"})[1])
-            if stills_losses is None:
+            if stills_losses is None and not args.no_stills:
                 # The same frames painted alone, as `framestyle image` does (its defaults).
                 image_style = StyleConfig(size=args.size)
                 stills = paint_stills(make_stylizer([STYLE], image_style, runtime), contents)
                 stills_losses = judge_losses(judge, contents, stills)
                 first_still = stills_losses and judge_losses(judge, contents[:1], stills[:1])["total"]
             row, outputs = run_variant(frames, style, video, args)
-            losses = judge_losses(judge, contents, [outputs[i] for i in picks])
-            first = judge_losses(judge, contents[:1], outputs[:1])["total"]
+            compared = "- | - | -"
+            if stills_losses is not None:
+                losses = judge_losses(judge, contents, [outputs[i] for i in picks])
+                first = judge_losses(judge, contents[:1], outputs[:1])["total"]
+                compared = (
+                    f"{losses['style'] / stills_losses['style']:.2f}x | "
+                    f"{losses['content'] / stills_losses['content']:.2f}x | {first / (first_still or 1):.3f}"
+                )
             print(
                 f"| {name} | {label} | {row['first']:.1f} | {row['later']:.2f} | {row['slowest']:.2f} | "
-                f"{row['total']:.0f} | {row['short']:.2f}x | {row['long']:.2f}x | "
-                f"{losses['style'] / stills_losses['style']:.2f}x | {losses['content'] / stills_losses['content']:.2f}x | "
-                f"{first / (first_still or 1):.3f} |",
+                f"{row['total']:.0f} | {row['short']:.2f}x | {row['long']:.2f}x | {compared} |",
                 flush=True,
             )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

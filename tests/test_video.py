@@ -199,6 +199,26 @@ def test_eval_reports_json_and_chart(tmp_path, bear, starry):
     assert (tmp_path / "o_warping.png").stat().st_size > 1000
 
 
+def test_eval_long_term_losses_and_verdict(tmp_path, bear, starry):
+    out = tmp_path / "o.mp4"
+    assert run_cli("video", bear, starry, *FAST, "--frames", "5", "-o", out).returncode == 0
+    proc = run_cli("eval", out, bear, "--json", "--no-chart", "--long-term", "2", "--style", starry)
+    assert proc.returncode == 0, proc.stderr
+    import json
+
+    report = json.loads(proc.stdout)
+    assert report["long_term"]["gap"] == 2 and report["long_term"]["frame_pairs"] == 3
+    assert report["long_term"]["original_warping_error"] > 0
+    assert report["losses"]["frames"] == 5
+    assert report["losses"]["style"] > 0 and report["losses"]["content"] > 0
+    assert report["verdict"].startswith("verdict: ")
+    # The source judged against itself: exactly its own error, and the verdict says so.
+    text = run_cli("eval", bear, bear, "--no-chart", "--long-term", "3")
+    assert text.returncode == 0, text.stderr
+    assert "ratio to original:        1.00x" in text.stdout
+    assert "verdict: as steady as its source or steadier (1.00x its warping error; over 3 frames 1.00x)" in text.stdout
+
+
 class TestBadVideoInput:
     def test_bad_container_and_numbers(self, tmp_path, bear, starry):
         assert_one_line_error(

@@ -20,6 +20,15 @@ def evaluate(
     ] = None,
     no_chart: Annotated[bool, typer.Option("--no-chart", help="Do not write the chart.")] = False,
     json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON on stdout.")] = False,
+    long_term: Annotated[
+        int, typer.Option("--long-term", min=0, help="Also compare frames t and t+K (slow drift); 0: skip.")
+    ] = 10,
+    style: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="The style image(s): also report the frames' mean style and content loss.", show_default=False
+        ),
+    ] = None,
 ) -> None:
     """Temporal stability: warping error (Lai et al. 2018) of STYLIZED against ORIGINAL."""
     # Imported here, not at the top: OpenCV and numpy load only when a command runs (fast --help).
@@ -31,7 +40,8 @@ def evaluate(
     if chart_path is not None:
         # The chart is derived from the report: redrawing it on every run is expected.
         check_output(chart_path, [stylized, original], overwrite=True)
-    report, s_info, _ = evaluate_videos(stylized, original)
+    judged = evaluate_videos(stylized, original, long_term=long_term, styles=style or ())
+    report, s_info = judged.short, judged.stylized
     if chart_path is not None:
         write_line_chart(
             chart_path,
@@ -46,6 +56,11 @@ def evaluate(
             "size": [s_info.width, s_info.height],
         }
         data.update(report.as_dict())
+        if judged.long is not None:
+            data["long_term"] = {"gap": judged.gap, **judged.long.as_dict()}
+        if judged.losses is not None:
+            data["losses"] = {**judged.losses, "frames": judged.loss_frames}
+        data["verdict"] = judged.verdict()
         data["chart"] = str(chart_path) if chart_path else None
         print(json.dumps(data, indent=1))
         return
@@ -53,5 +68,16 @@ def evaluate(
     print(f"warping error (stylized): {report.mean_stylized:.5f}")
     print(f"warping error (original): {report.mean_original:.5f}  (the floor)")
     print(f"ratio to original:        {report.ratio:.2f}x")
+    if judged.long is not None:
+        long = judged.long
+        print(
+            f"frames t..t+{judged.gap} (drift):   {long.mean_stylized:.5f} vs {long.mean_original:.5f}, {long.ratio:.2f}x"
+        )
+    if judged.losses is not None:
+        losses = judged.losses
+        print(
+            f"losses ({judged.loss_frames} frames):       style {losses['style']:.4g}, content {losses['content']:.4g}"
+        )
+    print(judged.verdict())
     if chart_path is not None:
         print(f"chart:                    {chart_path}")

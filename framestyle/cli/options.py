@@ -17,6 +17,7 @@ from typer.models import OptionInfo
 from ..config import (
     VIDEO_FRAME_ITERATIONS,
     Device,
+    Fill,
     Optimizer,
     Pooling,
     Precision,
@@ -181,8 +182,18 @@ WeightsOpt = Annotated[
 
 # Video: the commands that paint frame sequences.
 TemporalOpt = Annotated[Temporal | None, _setting("flow, previous or none.", "temporal", VIDEO)]
+TemporalFramesOpt = Annotated[
+    str | None,
+    _setting(
+        "Comma-separated earlier frames the temporal term looks back to (1: the previous).", "temporal_frames", VIDEO
+    ),
+]
+FillOpt = Annotated[
+    Fill | None,
+    _setting("Where no earlier frame is trusted, start from: warped (earlier output) or content.", "fill", VIDEO),
+]
 TemporalWeightOpt = Annotated[
-    float | None, _setting("Pull towards the warped previous frame.", "temporal_weight", VIDEO)
+    float | None, _setting("Pull towards the warped earlier frames.", "temporal_weight", VIDEO)
 ]
 CrfOpt = Annotated[int | None, _setting("Quality (x264, x265, VP9, AV1 -crf), 0 (best) to 51.", "crf", VIDEO)]
 CodecOpt = Annotated[

@@ -18,6 +18,7 @@ from .folder import (
     stylize_folder_sequence,
 )
 from .image import ImageOutcome, stylize_image_file
+from .judge import ClipJudgement, evaluate_videos
 from .local import LocalEngine, stylize_sequence
 from .lock import OutputLock
 from .paint import PaintedPicture, PaintSettings, PictureTask, paint_frame, paint_picture
@@ -29,13 +30,13 @@ from .video import (
     default_video_output,
     estimate_seconds,
     estimate_space,
-    evaluate_videos,
     plan_video,
     stylize_video,
 )
 
 __all__ = [
     "BatchSummary",
+    "ClipJudgement",
     "DiskSpace",
     "Engine",
     "FolderPlan",
