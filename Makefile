@@ -22,8 +22,8 @@ demo: setup
 	$(BIN)/framestyle image samples/chelsea_cat.png samples/vangogh_starry_night.jpg \
 		--config fast -o out/cat_starry.png --animate out/cat_starry.gif --overwrite
 	$(BIN)/framestyle video samples/bear.webm samples/vangogh_starry_night.jpg \
-		--size 192 --frames 30 --first-iterations 150 --iterations 30 -o out/bear_starry.mp4 --overwrite
-	$(BIN)/framestyle eval out/bear_starry.mp4 samples/bear.webm
+		--size 192 --frames 30 -o out/bear_starry.mp4 --overwrite
+	$(BIN)/framestyle eval out/bear_starry.mp4 samples/bear.webm --style samples/vangogh_starry_night.jpg
 
 test: setup
 	$(BIN)/pytest -q

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from framestyle.config import VIDEO_FRAME_ITERATIONS, StyleConfig, VideoConfig, merge_settings
+from framestyle.config import VIDEO_DEFAULTS, StyleConfig, VideoConfig, merge_settings
 from framestyle.evaluate import warping_errors
 from framestyle.events import Callbacks
 from framestyle.pipeline import make_stylizer, stylize_sequence
@@ -165,9 +165,7 @@ def main() -> None:
         first_still: float | None = None
         for label, values in variants:
             flags = {"device": args.device, "precision": args.precision, **values}
-            style, runtime, video = merge_settings(
-                None, flags, base={"iterations": VIDEO_FRAME_ITERATIONS, "size": args.size}
-            )
+            style, runtime, video = merge_settings(None, flags, base={**VIDEO_DEFAULTS, "size": args.size})
             args.runtime = runtime
             judge = make_stylizer([STYLE], style, merge_settings(None, {"device": args.device, "precision": "fp32"})[1])
             if stills_losses is None and not args.no_stills:

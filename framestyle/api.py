@@ -22,7 +22,7 @@ import numpy as np
 from .config import (
     CONFIG_CLASSES,
     PREVIEW_DEFAULTS,
-    VIDEO_FRAME_ITERATIONS,
+    VIDEO_DEFAULTS,
     RuntimeConfig,
     StyleConfig,
     VideoConfig,
@@ -124,7 +124,7 @@ def stylize_video(
     from .pipeline import stylize_video as run_video
 
     style_paths = [Path(s) for s in _as_list(styles)]  # type: ignore[arg-type]
-    style, runtime, video_config = settings_from(settings, base={"iterations": VIDEO_FRAME_ITERATIONS})
+    style, runtime, video_config = settings_from(settings, base=VIDEO_DEFAULTS)
     plan = plan_video(
         Path(video),
         style_paths,

@@ -130,12 +130,13 @@ class Stylizer:
         init: torch.Tensor | None = None,
         temporal: TemporalTarget | None = None,
         iterations: int | None = None,
+        scales: int | None = None,
         reporter: Reporter = SILENT,
     ) -> StylizeResult:
         """Stylize one content image (1x3xHxW, RGB [0, 1]) at its own size.
 
         ``init`` overrides the configured start (the previous frame in a video);
-        ``iterations`` overrides the configured budget.
+        ``iterations`` and ``scales`` override the configured budget and ladder.
         """
         cfg = self.config
         position = Position(started=time.perf_counter())
@@ -154,7 +155,7 @@ class Stylizer:
         image = init.to(self.device) if init is not None else self.start_image(content)
 
         total = iterations if iterations is not None else cfg.iterations
-        ladder = scale_ladder(width, height, cfg.scales)
+        ladder = scale_ladder(width, height, scales if scales is not None else cfg.scales)
         rule = StepRule.of(cfg)
         done, loss, losses, early = 0, float("nan"), {}, False
         for scale, (size, budget) in enumerate(zip(ladder, split_iterations(total, len(ladder)))):

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from .. import ui
-from ..config import VIDEO_FRAME_ITERATIONS, merge_settings
+from ..config import VIDEO_DEFAULTS, merge_settings
 from ..errors import ConfigError
 from . import panels
 from .common import ray_settings, settings_flags
@@ -83,7 +83,7 @@ def images(
     from ..pipeline import default_folder_output, open_engine, plan_folder, stylize_folder, stylize_folder_sequence
     from ..pipeline.paint import frame_budgets
 
-    base = {"iterations": VIDEO_FRAME_ITERATIONS} if sequence else {}
+    base = VIDEO_DEFAULTS if sequence else {}
     style_config, runtime, video_config = merge_settings(config, settings_flags(ctx), base=base, user_defaults=True)
     if to_video is not None and not sequence:
         raise ConfigError("--to-video needs --sequence")

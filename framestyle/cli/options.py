@@ -155,7 +155,14 @@ ToleranceOpt = Annotated[
     _setting("Early stop when the relative loss change stays below this.", "tolerance", OPTIMIZATION),
 ]
 PatienceOpt = Annotated[int | None, _setting("... for this many steps.", "patience", OPTIMIZATION)]
-ScalesOpt = Annotated[int | None, _setting("Coarse-to-fine: optimize at N growing sizes.", "scales", OPTIMIZATION)]
+ScalesOpt = Annotated[
+    int | None,
+    _setting(
+        "Coarse-to-fine: optimize at N growing sizes (videos: 2 for a first frame; later frames paint at one).",
+        "scales",
+        OPTIMIZATION,
+    ),
+]
 FirstIterationsOpt = Annotated[
     int | None,
     _setting("Steps for the first frame (and every frame with --temporal none).", "first_iterations", OPTIMIZATION),

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from .. import ui
-from ..config import VIDEO_FRAME_ITERATIONS, merge_settings
+from ..config import VIDEO_DEFAULTS, merge_settings
 from . import panels
 from .common import ray_settings, settings_flags
 from .options import (
@@ -76,7 +76,7 @@ def video(
     )
     from ..pipeline.paint import PaintSettings, frame_budgets
 
-    base = {"iterations": VIDEO_FRAME_ITERATIONS}
+    base = VIDEO_DEFAULTS
     style_config, runtime, video_config = merge_settings(config, settings_flags(ctx), base=base, user_defaults=True)
     ray_config = ray_settings(ctx)
     plan = plan_video(

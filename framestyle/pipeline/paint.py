@@ -171,7 +171,16 @@ def paint_frame(
                 weight=video.temporal_weight,
             )
     iterations = frame_iterations(first, video, stylizer.config)
+    # A frame started from earlier outputs is painted at its own size only: a coarser
+    # scale would blur the carried detail and then spend the steps restoring it.
+    scales = None if init is None else 1
     result = stylize_within_memory(
-        stylizer, to_tensor(content), init=init, temporal=temporal, iterations=iterations, reporter=reporter
+        stylizer,
+        to_tensor(content),
+        init=init,
+        temporal=temporal,
+        iterations=iterations,
+        scales=scales,
+        reporter=reporter,
     )
     return to_rgb_uint8(result.image), result

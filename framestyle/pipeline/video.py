@@ -18,12 +18,12 @@ from ..io.files import check_output, require_file
 from ..io.streams import dropped_streams, misplaced_video
 from ..io.video import VideoInfo, carries_audio, iter_frames, output_args, probe
 from ..stylize import Stylizer
-from ..tensors import check_vgg_size, fit_long_side, to_tensor
+from ..tensors import check_vgg_size, fit_long_side, scale_ladder, split_iterations, to_tensor
 from .common import default_image_output, file_identity, require_sequence_init
 from .engine import Engine
 from .lock import OutputLock, refuse_if_busy
 from .memory import MemoryNeed, check_memory, memory_need, style_shapes, target_for
-from .paint import frame_budgets, stylize_within_memory
+from .paint import frame_budgets, starts_from_scratch, stylize_within_memory
 from .sequence import FinishStore, encode_store, frames_need, run_sequence, sequence_settings, work_folder_for
 from .space import DiskSpace, SpaceNeed, audio_bits_per_second, disk_space, video_bytes
 
@@ -134,7 +134,7 @@ def estimate_seconds(plan: VideoPlan, stylizer: Stylizer, video: VideoConfig, *,
     one real carry of earlier frames (the flows the temporal term needs)."""
     first = next(iter_frames(plan.info, size=plan.size))
     clock = _StepClock()
-    stylize_within_memory(stylizer, to_tensor(first), iterations=probe_steps + 1, reporter=clock)
+    stylize_within_memory(stylizer, to_tensor(first), iterations=probe_steps + 1, scales=1, reporter=clock)
     # The fastest step, not the mean: a job sharing the cores for part of the probe
     # would otherwise multiply the whole estimate (seen: 5h09m for a 1h20m run).
     step = min(b - a for a, b in itertools.pairwise(clock.stamps)) if len(clock.stamps) > 1 else 0.0
@@ -142,8 +142,26 @@ def estimate_seconds(plan: VideoPlan, stylizer: Stylizer, video: VideoConfig, *,
     if video.temporal == "flow":
         carry_earlier(first, [EarlierFrame(j, first, first) for j in video.temporal_frames], fill=video.fill)
     flow = time.perf_counter() - flow_start
-    steps = sum(frame_budgets(plan.info.frames, video, stylizer.config))
-    return steps * step + (plan.info.frames - 1) * flow
+    return (
+        sum(
+            _full_size_steps(plan.size, budget, stylizer.config, video, first=index == 0)
+            for index, budget in enumerate(frame_budgets(plan.info.frames, video, stylizer.config))
+        )
+        * step
+        + (plan.info.frames - 1) * flow
+    )
+
+
+def _full_size_steps(
+    size: tuple[int, int], budget: int, config: StyleConfig, video: VideoConfig, *, first: bool
+) -> float:
+    """A frame's budget in steps at the working size: steps at a coarser scale cost about
+    their share of the pixels (a frame from scratch uses the ladder, later ones do not)."""
+    if not starts_from_scratch(first, video):
+        return float(budget)
+    ladder = scale_ladder(*size, config.scales)
+    pixels = size[0] * size[1]
+    return sum(n * w * h / pixels for (w, h), n in zip(ladder, split_iterations(budget, len(ladder))))
 
 
 def video_settings(plan: VideoPlan, engine: Engine, video: VideoConfig) -> dict[str, Any]:
