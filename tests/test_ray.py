@@ -21,7 +21,7 @@ from framestyle.evaluate import warping_errors
 from framestyle.events import FrameEvent, Reporter
 from framestyle.io.video import iter_frames, probe
 from framestyle.pipeline import open_engine, run_sequence, work_folder_for
-from framestyle.pipeline.segments import plan_segments, seam_pairs
+from framestyle.pipeline.segments import Segment, plan_segments, seam_pairs
 from framestyle.store import FrameStore
 
 
@@ -149,10 +149,20 @@ def test_video_segments_are_complete_and_seams_do_not_jump(ray_installed, tmp_pa
     info = probe(clip)
     original = list(iter_frames(info, size=(stylized[0].shape[1], stylized[0].shape[0])))
     report = warping_errors(stylized, original)
-    seams = set(seam_pairs(plan_segments(16, 6, 3)))
+    segments = plan_segments(16, 6, 3)
+    seams = set(seam_pairs(segments))
     at_seams = np.mean([e for i, e in enumerate(report.stylized) if i in seams])
-    elsewhere = np.mean([e for i, e in enumerate(report.stylized) if i not in seams])
-    assert at_seams < 2.0 * elsewhere, (at_seams, elsewhere)
+    # Two segments paint the frames before a seam independently: cutting from one to the
+    # other would jump by their whole difference. The cross-fade must spread it out.
+    store = FrameStore(work)
+
+    def cut(seg: Segment) -> float:
+        before = store.segment(seg.number - 1).load(seg.start - 1).astype(np.float32) / 255.0
+        after = store.segment(seg.number).load(seg.start - 1).astype(np.float32) / 255.0
+        return float(np.mean(np.sum((before - after) ** 2, axis=2)))
+
+    hard_cut = np.mean([cut(seg) for seg in segments[1:]])
+    assert at_seams < 0.5 * hard_cut, (at_seams, hard_cut)
 
     # A local run does not pick up frames a segmented run made (other settings).
     refused = run_cli(
