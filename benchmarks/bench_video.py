@@ -173,7 +173,7 @@ def main() -> None:
                 image_style = StyleConfig(size=args.size)
                 stills = paint_stills(make_stylizer([STYLE], image_style, runtime), contents)
                 stills_losses = judge_losses(judge, contents, stills)
-                first_still = stills_losses and judge_losses(judge, contents[:1], stills[:1])["total"]
+                first_still = judge_losses(judge, contents[:1], stills[:1])["total"]
             row, outputs = run_variant(frames, style, video, args)
             compared = "- | - | -"
             if stills_losses is not None:

@@ -131,10 +131,3 @@ def carry_earlier(
     init = np.where(keep, target_uint8, hole)
     return WarpedPrevious(init=init, warped=target_uint8, certainty=certainty.astype(np.float32))
 
-
-def warp_previous(
-    previous_stylized: np.ndarray, previous_content: np.ndarray, current_content: np.ndarray
-) -> WarpedPrevious:
-    """Warp the previous output along the flow of the content frames (Ruder et al. 2016),
-    with the current content where the flow is not trusted."""
-    return carry_earlier(current_content, [EarlierFrame(1, previous_content, previous_stylized)], fill="content")

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from ..config import RuntimeConfig, StyleConfig
-from ..errors import DecodeError
+from ..errors import ConfigError, DecodeError
 from ..evaluate import WarpingReport, warping_errors
 from ..io.video import VideoInfo, iter_frames, probe
 from ..tensors import to_tensor
@@ -63,7 +63,7 @@ def evaluate_videos(
     long-term error (0: skip it). ``styles``: also measure the style and content loss
     (the objective's defaults, at the clip's size) on up to LOSS_FRAMES frames."""
     if long_term < 0:
-        raise DecodeError(f"long_term must be zero or more frames (got {long_term})")
+        raise ConfigError(f"long_term must be zero or more frames (got {long_term})")
     s_info = probe(stylized)
     o_info = probe(original)
     pairs = min(s_info.frames, o_info.frames)

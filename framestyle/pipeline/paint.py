@@ -131,8 +131,9 @@ class FrameHistory:
     temporal term looks; memory stays flat in the clip's length."""
 
     def __init__(self, video: VideoConfig) -> None:
-        self.video = video
-        self.depth = max(video.temporal_frames) if video.temporal == "flow" else 1
+        # Only the flow mode's temporal term looks further back than the previous frame.
+        self.offsets = sorted(video.temporal_frames) if video.temporal == "flow" else [1]
+        self.depth = self.offsets[-1]
         self._frames: deque[tuple[np.ndarray, np.ndarray]] = deque(maxlen=self.depth)
 
     def push(self, content: np.ndarray, output: np.ndarray) -> None:
@@ -140,10 +141,7 @@ class FrameHistory:
 
     def earlier(self) -> list[EarlierFrame]:
         """The frames the next one looks back to, nearest first (empty at the start)."""
-        offsets = self.video.temporal_frames if self.video.temporal == "flow" else (1,)
-        return [
-            EarlierFrame(offset, *self._frames[-offset]) for offset in sorted(offsets) if offset <= len(self._frames)
-        ]
+        return [EarlierFrame(offset, *self._frames[-offset]) for offset in self.offsets if offset <= len(self._frames)]
 
 
 def paint_frame(
@@ -159,9 +157,8 @@ def paint_frame(
     first = not earlier
     init, temporal = None, None
     if not starts_from_scratch(first, video):
-        previous = min(earlier, key=lambda frame: frame.offset)
         if video.temporal == "previous":
-            init = to_tensor(previous.output)
+            init = to_tensor(min(earlier, key=lambda frame: frame.offset).output)
         else:
             carried = carry_earlier(content, earlier, fill=video.fill)
             init = to_tensor(carried.init)
