@@ -130,4 +130,3 @@ def carry_earlier(
     hole = current_content if fill == "content" else nearest
     init = np.where(keep, target_uint8, hole)
     return WarpedPrevious(init=init, warped=target_uint8, certainty=certainty.astype(np.float32))
-

@@ -33,6 +33,15 @@ def ffmpeg_exe() -> str:
         raise EncodeError(f"no ffmpeg binary found ({err}); reinstall imageio-ffmpeg") from None
 
 
+def ffmpeg_report(path: Path) -> str:
+    """What ``ffmpeg -i`` says of a file (its stream list, on stderr): one run serves every
+    parser of it (io.streams, io.probe)."""
+    proc = subprocess.run(
+        [ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path)], capture_output=True, text=True, errors="replace"
+    )
+    return proc.stderr
+
+
 def ffmpeg_message(stderr_text: str) -> str:
     """The most telling line of ffmpeg's complaints."""
     lines = [ln.strip() for ln in stderr_text.splitlines() if ln.strip()]

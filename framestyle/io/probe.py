@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from .ffmpeg import ffmpeg_exe
+from .ffmpeg import ffmpeg_exe, ffmpeg_report
 
 
 @dataclass(frozen=True)
@@ -76,10 +76,7 @@ def parse_stream_facts(stderr_text: str) -> StreamFacts:
 
 
 def stream_facts(path: Path) -> StreamFacts:
-    proc = subprocess.run(
-        [ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path)], capture_output=True, text=True, errors="replace"
-    )
-    return parse_stream_facts(proc.stderr)
+    return parse_stream_facts(ffmpeg_report(path))
 
 
 def frame_sar(facts: StreamFacts, frame_size: tuple[int, int]) -> Fraction:

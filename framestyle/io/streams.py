@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import subprocess
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .ffmpeg import ffmpeg_exe
+from .ffmpeg import ffmpeg_report
 
 KINDS = ("video", "audio", "subtitle", "data", "attachment")
 
@@ -89,13 +88,7 @@ def parse_streams(report: str) -> list[Stream]:
 
 def list_streams(path: Path) -> list[Stream]:
     """The streams of ``path`` (empty when ffmpeg cannot read it)."""
-    proc = subprocess.run(
-        [ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path)],
-        capture_output=True,
-        text=True,
-        errors="replace",
-    )
-    return parse_streams(proc.stderr)
+    return parse_streams(ffmpeg_report(path))
 
 
 def first_video(streams: Sequence[Stream]) -> Stream | None:

@@ -15,11 +15,11 @@ import numpy as np
 
 from ..errors import DecodeError, EncodeError
 from .containers import audio_args, audio_tracks, video_args
-from .ffmpeg import FfmpegWriter, gif_args, webp_args
+from .ffmpeg import FfmpegWriter, ffmpeg_report, gif_args, webp_args
 from .files import require_file
 from .images import resize_rgb
-from .probe import frame_sar, read_clock, stream_facts
-from .streams import Stream, list_streams
+from .probe import frame_sar, parse_stream_facts, read_clock
+from .streams import Stream, list_streams, parse_streams
 
 VIDEO_EXTENSIONS = frozenset({".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi", ".mpg", ".mpeg", ".wmv", ".flv", ".gif"})
 ANIMATED_EXTENSIONS = frozenset({".gif", ".webp"})  # looping animations: no sound
@@ -122,7 +122,8 @@ def probe(path: Path, *, start_seconds: float = 0.0, max_frames: int | None = No
             count += 1
     finally:
         cap.release()
-    streams = tuple(list_streams(path))
+    report = ffmpeg_report(path)
+    streams = tuple(parse_streams(report))
     return VideoInfo(
         path=path,
         width=width,
@@ -133,7 +134,7 @@ def probe(path: Path, *, start_seconds: float = 0.0, max_frames: int | None = No
         has_audio=any(stream.kind == "audio" for stream in streams),
         start_frame=start_frame,
         streams=streams,
-        sar=frame_sar(stream_facts(path), (width, height)),
+        sar=frame_sar(parse_stream_facts(report), (width, height)),
         times=clock.times_for(count),
     )
 
