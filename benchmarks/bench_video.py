@@ -98,8 +98,15 @@ def judge_losses(judge: Stylizer, contents: Sequence[np.ndarray], images: Sequen
     return totals
 
 
-def paint_stills(stylizer: Stylizer, frames: Sequence[np.ndarray]) -> list[np.ndarray]:
-    return [to_rgb_uint8(stylizer.stylize(to_tensor(f), iterations=STILL_STEPS).image) for f in frames]
+def paint_stills(stylizer: Stylizer, frames: Sequence[np.ndarray], cached: Path | None) -> list[np.ndarray]:
+    """The frames painted alone with the image defaults; with ``cached``, painted once and
+    kept there (they depend only on the clip, size, frames, style and precision)."""
+    if cached is not None and cached.exists():
+        return list(np.load(cached)["stills"])
+    stills = [to_rgb_uint8(stylizer.stylize(to_tensor(f), iterations=STILL_STEPS).image) for f in frames]
+    if cached is not None:
+        np.savez_compressed(cached, stills=np.stack(stills))
+    return stills
 
 
 def run_variant(
@@ -148,7 +155,7 @@ def main() -> None:
     parser.add_argument("--device", default="auto")
     parser.add_argument("--precision", default="auto")
     parser.add_argument("--no-stills", action="store_true", help="skip the loss columns (stills take long)")
-    parser.add_argument("--cache", type=Path, help="decode clips once into this folder (.npz)")
+    parser.add_argument("--cache", type=Path, help="decode clips (and paint the stills) once into this folder (.npz)")
     args = parser.parse_args()
     variants = [parse_variant(v) for v in args.variant or ["defaults"]]
     print(f"size {args.size}, {args.frames} frames, style {STYLE.name}, losses on every {args.every}th frame\n")
@@ -171,7 +178,10 @@ def main() -> None:
             if stills_losses is None and not args.no_stills:
                 # The same frames painted alone, as `framestyle image` does (its defaults).
                 image_style = StyleConfig(size=args.size)
-                stills = paint_stills(make_stylizer([STYLE], image_style, runtime), contents)
+                painter = make_stylizer([STYLE], image_style, runtime)
+                key = f"{name}_{args.size}_{args.frames}_every{args.every}_{STYLE.stem}_{painter.backend.device.type}"
+                key += f"_{painter.backend.precision.removeprefix('torch.')}_stills.npz"
+                stills = paint_stills(painter, contents, args.cache / key if args.cache else None)
                 stills_losses = judge_losses(judge, contents, stills)
                 first_still = judge_losses(judge, contents[:1], stills[:1])["total"]
             row, outputs = run_variant(frames, style, video, args)

@@ -49,6 +49,26 @@ def test_untrusted_pixels_start_from_the_fill():
     assert (by_warp.init[holes] == 40).all()
 
 
+def test_carry_follows_the_flow_it_is_given():
+    current = _textured(1)
+    earlier_output = _textured(3)
+    calls = []
+
+    def two_right(source: np.ndarray, target: np.ndarray) -> np.ndarray:
+        # source(x) ~ target(x + w): from the current frame, the earlier one lies 2 px right;
+        # back again, 2 px left (a consistent pair, so the round trip trusts it).
+        calls.append(source is current)
+        shift = 2.0 if source is current else -2.0
+        flow = np.zeros((*source.shape[:2], 2), np.float32)
+        flow[..., 0] = shift
+        return flow
+
+    carried = carry_earlier(current, [EarlierFrame(1, _textured(5), earlier_output)], flow=two_right)
+    assert calls == [True, False]  # backward (current -> earlier), then forward
+    assert np.array_equal(carried.warped[:, :-2], earlier_output[:, 2:])
+    assert carried.certainty[:, :-2].min() == 1.0 and carried.certainty[:, -2:].max() == 0.0
+
+
 def test_history_keeps_only_what_the_temporal_term_looks_back_to():
     history = FrameHistory(VideoConfig(temporal_frames=(1, 2, 4)))
     assert history.depth == 4 and history.earlier() == []
