@@ -10,6 +10,8 @@ source's own, for consecutive frames and for frames t, t+10, once per flow estim
   - dis-2x: DIS medium on the source decoded at twice the working size, resized.
 The judge itself always uses dis-medium at the working size, as `framestyle eval` does.
 No optimization runs after the first frame, so the differences are the carry's alone.
+For the camera clips (pan, zoom) a last row paints the photograph once and moves the
+camera over the painting: a perfectly steady video, so its error is the judge's floor.
   python benchmarks/bench_carry.py --clips bear,shuttle --frames 24
 """
 
@@ -20,7 +22,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from bench_video import CLIPS, LONG_GAP, STYLE, clip_frames
+from bench_video import CAMERA, CLIPS, LONG_GAP, STYLE, camera_frames, camera_photo, clip_frames
 
 from framestyle.config import VIDEO_DEFAULTS, VideoConfig, merge_settings
 from framestyle.evaluate import warping_errors
@@ -89,6 +91,15 @@ def main() -> None:
             short = warping_errors(outputs, frames)
             long = warping_errors(outputs, frames, gap=LONG_GAP)
             print(f"| {name} | {label} | {short.ratio:.2f}x | {long.ratio:.2f}x |", flush=True)
+        if name in CAMERA:
+            # The steadiest video there can be: the photo painted once, as a first frame
+            # is, the camera then moved over the painting. Its error is the judge's floor.
+            photo = camera_photo(name, args.size)
+            painting = to_rgb_uint8(stylizer.stylize(to_tensor(photo), iterations=video.first_iterations).image)
+            outputs = camera_frames(painting, CAMERA[name][1], args.size, args.frames)
+            short = warping_errors(outputs, frames)
+            long = warping_errors(outputs, frames, gap=LONG_GAP)
+            print(f"| {name} | none: one painting, the camera moved over it | {short.ratio:.2f}x | {long.ratio:.2f}x |")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,8 @@ prints one Markdown row:
   - style and content loss of the video's frames over the same frames painted alone
     with the image defaults (`framestyle image`), and the first frame's final loss
     over a 300-step single-scale still (all measured with an fp32 objective).
+Clips: the shared bear, sintel, bunny and shuttle, and "pan" and "zoom": a camera moving
+over a still photograph (new pixels enter at the borders every frame; --clips pan,zoom).
 No thresholds: the README quotes the tables. Examples:
   python benchmarks/bench_video.py                                   # defaults, four clips (slow)
   python benchmarks/bench_video.py --clips bear --size 512 --frames 16
@@ -43,6 +45,14 @@ CLIPS = {
     "bunny": "big_buck_bunny_720p_5s.mp4",
     "shuttle": "nasa_shuttle_1080x608.webm",
 }
+PHOTOS = ROOT.parent / "shared/assets/content"
+# A camera moving over a still photograph: real texture, exactly known motion, and new
+# pixels entering at the borders every frame, the case the clips above do not isolate.
+# Speeds are fractions of the view per frame, so a move is the same at every size.
+CAMERA = {
+    "pan": ("santorini_rowing_boat.jpg", "pan"),  # 0.8% of the width right, 0.15% down
+    "zoom": ("tubingen_neckarfront.jpg", "zoom"),  # out, the view 1% wider each frame
+}
 STYLE = ROOT / "samples/vangogh_starry_night.jpg"
 STILL_STEPS = StyleConfig().iterations  # `framestyle image`'s default budget
 LONG_GAP = 10
@@ -75,13 +85,68 @@ def clip_frames(name: str, size: int, count: int, cache: Path | None) -> list[np
     cached = cache / f"{name}_{size}_{count}.npz" if cache else None
     if cached is not None and cached.exists():
         return list(np.load(cached)["frames"])
+    if name in CAMERA:
+        frames = camera_frames(camera_photo(name, size), CAMERA[name][1], size, count)
+    else:
+        frames = decoded_frames(name, size, count, cache)
+    if cached is not None:
+        np.savez_compressed(cached, frames=np.stack(frames))
+    return frames
+
+
+def decoded_frames(name: str, size: int, count: int, cache: Path | None) -> list[np.ndarray]:
     from framestyle.io.video import iter_frames, probe
 
     path = cache / CLIPS[name] if cache and (cache / CLIPS[name]).exists() else VIDEOS / CLIPS[name]
     info = probe(path, max_frames=count)
-    frames = list(iter_frames(info, size=fit_long_side(info.width, info.height, size, even=True)))
-    if cached is not None:
-        np.savez_compressed(cached, frames=np.stack(frames))
+    return list(iter_frames(info, size=fit_long_side(info.width, info.height, size, even=True)))
+
+
+def camera_photo(name: str, size: int) -> np.ndarray:
+    """The photograph under camera clip ``name``, shrunk (area average) so that its
+    first view samples it at one photo pixel per output pixel: bilinear sampling from
+    far above would alias."""
+    import cv2
+
+    from framestyle.io.images import read_image
+
+    photo, move = CAMERA[name]
+    picture = read_image(PHOTOS / photo)
+    shrink = fit_long_side(16, 9, size, even=True)[0] / (picture.shape[1] * _START_VIEW[move])
+    return cv2.resize(picture, None, fx=shrink, fy=shrink, interpolation=cv2.INTER_AREA) if shrink < 1 else picture
+
+
+_START_VIEW = {"pan": 0.6, "zoom": 0.45}  # the first view's width, a fraction of the photo's
+
+
+def camera_frames(picture: np.ndarray, move: str, size: int, count: int) -> list[np.ndarray]:
+    """``count`` views of ``picture`` (16:9, long side ``size``) along a camera ``move``:
+    "pan" sweeps a view 60% of the picture's width across it, "zoom" starts from 45% of
+    the width and widens 1% per frame, about the centre."""
+    import cv2
+
+    out_w, out_h = fit_long_side(16, 9, size, even=True)
+    height, width = picture.shape[:2]
+    frames = []
+    for index in range(count):
+        view_w = width * _START_VIEW[move] * (1.01**index if move == "zoom" else 1.0)
+        scale = view_w / out_w  # picture pixels per output pixel
+        if move == "pan":
+            left = 0.05 * width + 0.008 * view_w * index
+            top = 0.1 * height + 0.0015 * view_w * index
+        else:
+            left = (width - view_w) / 2
+            top = (height - out_h * scale) / 2
+        view = np.array([[scale, 0.0, left], [0.0, scale, top]], dtype=np.float64)
+        frames.append(
+            cv2.warpAffine(
+                picture,
+                view,
+                (out_w, out_h),
+                flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                borderMode=cv2.BORDER_REFLECT,
+            )
+        )
     return frames
 
 
