@@ -87,19 +87,20 @@ def main() -> None:
             "dis-2x": resized_flow(frames, larger),
         }
         for label, flow in flows.items():
-            outputs = carried_clip(first, frames, video, flow)
-            short = warping_errors(outputs, frames)
-            long = warping_errors(outputs, frames, gap=LONG_GAP)
-            print(f"| {name} | {label} | {short.ratio:.2f}x | {long.ratio:.2f}x |", flush=True)
+            print_row(name, label, carried_clip(first, frames, video, flow), frames)
         if name in CAMERA:
             # The steadiest video there can be: the photo painted once, as a first frame
             # is, the camera then moved over the painting. Its error is the judge's floor.
             photo = camera_photo(name, args.size)
             painting = to_rgb_uint8(stylizer.stylize(to_tensor(photo), iterations=video.first_iterations).image)
-            outputs = camera_frames(painting, CAMERA[name][1], args.size, args.frames)
-            short = warping_errors(outputs, frames)
-            long = warping_errors(outputs, frames, gap=LONG_GAP)
-            print(f"| {name} | none: one painting, the camera moved over it | {short.ratio:.2f}x | {long.ratio:.2f}x |")
+            outputs = camera_frames(painting, name, args.size, args.frames)
+            print_row(name, "none: one painting, the camera moved over it", outputs, frames)
+
+
+def print_row(name: str, label: str, outputs: list[np.ndarray], frames: list[np.ndarray]) -> None:
+    short = warping_errors(outputs, frames)
+    long = warping_errors(outputs, frames, gap=LONG_GAP)
+    print(f"| {name} | {label} | {short.ratio:.2f}x | {long.ratio:.2f}x |", flush=True)
 
 
 if __name__ == "__main__":

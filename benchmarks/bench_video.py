@@ -49,10 +49,12 @@ PHOTOS = ROOT.parent / "shared/assets/content"
 # A camera moving over a still photograph: real texture, exactly known motion, and new
 # pixels entering at the borders every frame, the case the clips above do not isolate.
 # Speeds are fractions of the view per frame, so a move is the same at every size.
+# The clip's name is its move.
 CAMERA = {
-    "pan": ("santorini_rowing_boat.jpg", "pan"),  # 0.8% of the width right, 0.15% down
-    "zoom": ("tubingen_neckarfront.jpg", "zoom"),  # out, the view 1% wider each frame
+    "pan": "santorini_rowing_boat.jpg",  # 0.8% of the width right, 0.15% down
+    "zoom": "tubingen_neckarfront.jpg",  # out, the view 1% wider each frame
 }
+_START_VIEW = {"pan": 0.6, "zoom": 0.45}  # the first view's width, a fraction of the photo's
 STYLE = ROOT / "samples/vangogh_starry_night.jpg"
 STILL_STEPS = StyleConfig().iterations  # `framestyle image`'s default budget
 LONG_GAP = 10
@@ -86,7 +88,7 @@ def clip_frames(name: str, size: int, count: int, cache: Path | None) -> list[np
     if cached is not None and cached.exists():
         return list(np.load(cached)["frames"])
     if name in CAMERA:
-        frames = camera_frames(camera_photo(name, size), CAMERA[name][1], size, count)
+        frames = camera_frames(camera_photo(name, size), name, size, count)
     else:
         frames = decoded_frames(name, size, count, cache)
     if cached is not None:
@@ -110,13 +112,9 @@ def camera_photo(name: str, size: int) -> np.ndarray:
 
     from framestyle.io.images import read_image
 
-    photo, move = CAMERA[name]
-    picture = read_image(PHOTOS / photo)
-    shrink = fit_long_side(16, 9, size, even=True)[0] / (picture.shape[1] * _START_VIEW[move])
+    picture = read_image(PHOTOS / CAMERA[name])
+    shrink = fit_long_side(16, 9, size, even=True)[0] / (picture.shape[1] * _START_VIEW[name])
     return cv2.resize(picture, None, fx=shrink, fy=shrink, interpolation=cv2.INTER_AREA) if shrink < 1 else picture
-
-
-_START_VIEW = {"pan": 0.6, "zoom": 0.45}  # the first view's width, a fraction of the photo's
 
 
 def camera_frames(picture: np.ndarray, move: str, size: int, count: int) -> list[np.ndarray]:
