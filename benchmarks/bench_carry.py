@@ -2,8 +2,8 @@
 
 For each clip, paints the first frame as `framestyle video` does (the video defaults),
 then carries it along the clip with no optimization at all: each frame is the earlier
-outputs warped into it (`flow.carry_earlier`, frames 1, 2, 4 back, holes from the warped
-output). Prints the warping error (Lai et al. 2018) of that carried clip over the
+outputs warped into it (`flow.carry_earlier` on what `FrameHistory` keeps: frames 1, 2, 4
+back and the last anchor, holes from the warped output). Prints the warping error (Lai et al. 2018) of that carried clip over the
 source's own, for consecutive frames and for frames t, t+10, once per flow estimator:
   - dis-medium: OpenCV DIS, medium preset, at the working size (what framestyle uses);
   - dis-finest: the same, refined down to the finest scale (slower, more detail);
@@ -26,8 +26,9 @@ from bench_video import CAMERA, CLIPS, LONG_GAP, STYLE, camera_frames, camera_ph
 
 from framestyle.config import VIDEO_DEFAULTS, VideoConfig, merge_settings
 from framestyle.evaluate import warping_errors
-from framestyle.flow import EarlierFrame, FlowFn, carry_earlier, dense_flow
+from framestyle.flow import FlowFn, carry_earlier, dense_flow
 from framestyle.pipeline import make_stylizer
+from framestyle.pipeline.paint import FrameHistory
 from framestyle.tensors import to_rgb_uint8, to_tensor
 
 
@@ -57,10 +58,12 @@ def resized_flow(frames: list[np.ndarray], larger: list[np.ndarray]) -> FlowFn:
 
 
 def carried_clip(first: np.ndarray, frames: list[np.ndarray], video: VideoConfig, flow: FlowFn) -> list[np.ndarray]:
+    history = FrameHistory(video)
+    history.push(0, frames[0], first)
     outputs = [first]
     for t in range(1, len(frames)):
-        earlier = [EarlierFrame(j, frames[t - j], outputs[t - j]) for j in video.temporal_frames if t - j >= 0]
-        outputs.append(carry_earlier(frames[t], earlier, fill=video.fill, flow=flow).init)
+        outputs.append(carry_earlier(frames[t], history.earlier(), fill=video.fill, flow=flow).init)
+        history.push(t, frames[t], outputs[-1])
     return outputs
 
 

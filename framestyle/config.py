@@ -140,6 +140,7 @@ class VideoConfig:
     temporal: Temporal = "flow"
     temporal_weight: float = 500.0  # Ruder et al.'s temporal term, against content weight 1
     temporal_frames: tuple[int, ...] = (1, 2, 4)  # earlier frames the temporal term looks back to
+    anchor_every: int = 8  # every N-th frame is an anchor later ones warp from directly; 0: none
     fill: Fill = "warped"  # what a pixel no earlier frame explains starts from
     first_iterations: int = 300  # the first frame starts from scratch; later ones use `iterations`
     crf: int = 18  # constant quality (x264, x265, VP9, AV1): 0 best ... 51 worst
@@ -150,13 +151,13 @@ class VideoConfig:
         _non_negative("temporal_weight", self.temporal_weight)
         if not self.temporal_frames or 1 not in self.temporal_frames:
             raise ConfigError(f"temporal_frames must include 1, the previous frame (got {list(self.temporal_frames)})")
-        if any(not 1 <= j <= MAX_LOOK_BACK for j in self.temporal_frames) or len(set(self.temporal_frames)) != len(
-            self.temporal_frames
-        ):
+        frames = self.temporal_frames
+        if any(not 1 <= j <= MAX_LOOK_BACK for j in frames) or len(set(frames)) != len(frames):
             raise ConfigError(
-                f"temporal_frames must be different whole numbers from 1 to {MAX_LOOK_BACK} "
-                f"(got {list(self.temporal_frames)})"
+                f"temporal_frames must be different whole numbers from 1 to {MAX_LOOK_BACK} (got {list(frames)})"
             )
+        if self.anchor_every != 0 and not 2 <= self.anchor_every <= MAX_LOOK_BACK:
+            raise ConfigError(f"anchor_every must be 0 (no anchors) or 2 to {MAX_LOOK_BACK} (got {self.anchor_every})")
         if self.first_iterations < 1:
             raise ConfigError(f"first_iterations must be at least 1 (got {self.first_iterations})")
         if not 0 <= self.crf <= 51:

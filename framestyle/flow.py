@@ -96,11 +96,48 @@ class WarpedPrevious:
 
 @dataclass(frozen=True)
 class EarlierFrame:
-    """A frame painted before the current one: how many frames back, its content and output."""
+    """A frame painted before the current one: how many frames back, its content and output.
+
+    An ``anchor`` is consulted before the others (see ``carry_earlier``)."""
 
     offset: int
     content: np.ndarray
     output: np.ndarray
+    anchor: bool = False
+
+
+# How far the anchor's warped content may miss the current frame, beyond what the
+# previous frame's misses, before the anchor gives way to the previous frame: mean squared
+# RGB error in [0, 1] (about 11 of 255 levels). Where the flow over many frames is wrong
+# (water, fur, smoke) the direct warp from the anchor would jitter from frame to frame.
+ANCHOR_MISS = 0.002
+# The anchor's share where the previous frame is trusted too. Measured at 256 px, 48
+# frames (benchmarks/bench_video.py): the anchor alone (1.0) held a pan to 2.01x the
+# source's t..t+10 error but left bear at 1.20x its consecutive error; 0.6 gave 2.10x
+# and 0.98x.
+ANCHOR_LEAD = 0.6
+
+
+def _miss(current: np.ndarray, earlier: np.ndarray, backward: np.ndarray) -> np.ndarray:
+    """Per pixel, how far ``earlier`` warped along ``backward`` misses ``current`` (local mean)."""
+    warped, _ = warp(earlier, backward)
+    diff = (current.astype(np.float32) - warped.astype(np.float32)) / 255.0
+    return cv2.blur(np.mean(diff * diff, axis=2), (5, 5))
+
+
+def warp_anchor(output: np.ndarray, flow: np.ndarray) -> np.ndarray:
+    """Sample an anchor's output at x + flow(x), bicubic: an anchor is warped once per
+    frame, not carried through a chain of warps, so bicubic's sharpness is not paid for
+    with overshoot that builds up (the reason ``warp`` stays bilinear)."""
+    h, w = flow.shape[:2]
+    grid_x, grid_y = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    return cv2.remap(
+        output,
+        grid_x + flow[..., 0],
+        grid_y + flow[..., 1],
+        interpolation=cv2.INTER_CUBIC,
+        borderMode=cv2.BORDER_REPLICATE,
+    )
 
 
 def carry_earlier(
@@ -118,6 +155,15 @@ def carry_earlier(
     masks c_long = max(c_j - sum of closer c_k, 0) never overlap. A region disoccluded
     for one frame is filled from an older one that saw it.
 
+    Departure: an ``anchor`` frame, where trusted, comes *first*. Carried only through
+    the previous frame, a picture is resampled once per frame and each flow's small
+    bias adds up, so under a pan its texture slides and is repainted (10x the source's
+    own error between frames t and t+10 on a benchmark pan). Taken directly from an
+    anchor a few frames back, with one warp along the direct flow, it cannot drift
+    until the anchor moves on (1.96x). Where the anchor's warped content misses the
+    current frame clearly more than the previous frame's does (``ANCHOR_MISS``), the
+    previous frame is kept.
+
     Where no earlier frame is trusted, the start image takes ``fill``: the current
     content (the paper), or the warped previous output (``"warped"``), which is already
     painted and needs far fewer steps to blend in. ``flow`` computes each flow field
@@ -125,10 +171,14 @@ def carry_earlier(
     """
     if not earlier:
         raise ValueError("carry_earlier needs at least one earlier frame")
-    ordered = sorted(earlier, key=lambda frame: frame.offset)
+    anchor = next((frame for frame in earlier if frame.anchor), None)
+    ordered = sorted((frame for frame in earlier if not frame.anchor), key=lambda frame: frame.offset)
+    if not ordered:
+        raise ValueError("carry_earlier needs an earlier frame besides the anchor")
     remaining = np.ones(current_content.shape[:2], dtype=np.float32)
     target = np.zeros(current_content.shape, dtype=np.float32)
     nearest: np.ndarray | None = None
+    nearest_miss: np.ndarray | None = None
     for frame in ordered:
         backward = flow(current_content, frame.content)
         forward = flow(frame.content, current_content)
@@ -136,11 +186,22 @@ def carry_earlier(
         warped, _ = warp(frame.output, backward)
         if nearest is None:
             nearest = warped
+            if anchor is not None:
+                nearest_miss = _miss(current_content, frame.content, backward)
         take = certainty * remaining
         target += take[..., None] * warped
         remaining -= take
     assert nearest is not None
     certainty = 1.0 - remaining
+    if anchor is not None:
+        assert nearest_miss is not None
+        backward = flow(current_content, anchor.content)
+        anchor_certainty = occlusion_mask(backward, flow(anchor.content, current_content))
+        worse = np.maximum(_miss(current_content, anchor.content, backward) - nearest_miss, 0.0)
+        # Where only the anchor is trusted it fills in; where both are, it leads unless it misses.
+        share = anchor_certainty * np.where(certainty > 0.5, ANCHOR_LEAD * np.exp(-worse / ANCHOR_MISS), 1.0)
+        target += share[..., None] * (warp_anchor(anchor.output, backward).astype(np.float32) - target)
+        certainty = np.maximum(certainty, anchor_certainty)
     keep = certainty[..., None] > 0.5
     target_uint8 = np.where(keep, np.clip(target + 0.5, 0, 255).astype(np.uint8), nearest)
     hole = current_content if fill == "content" else nearest

@@ -195,6 +195,10 @@ TemporalFramesOpt = Annotated[
         "Comma-separated earlier frames the temporal term looks back to (1: the previous).", "temporal_frames", VIDEO
     ),
 ]
+AnchorEveryOpt = Annotated[
+    int | None,
+    _setting("Every N-th frame anchors the next ones' texture against drift (0: none).", "anchor_every", VIDEO),
+]
 FillOpt = Annotated[
     Fill | None,
     _setting("Where no earlier frame is trusted, start from: warped (earlier output) or content.", "fill", VIDEO),

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from .options import (
     AddressOpt,
+    AnchorEveryOpt,
     CodecOpt,
     ContentLayersOpt,
     ContentWeightOpt,
@@ -96,6 +97,7 @@ def frames(
     temporal: TemporalOpt = None,
     temporal_weight: TemporalWeightOpt = None,
     temporal_frames: TemporalFramesOpt = None,
+    anchor_every: AnchorEveryOpt = None,
     fill: FillOpt = None,
     crf: CrfOpt = None,
     codec: CodecOpt = None,

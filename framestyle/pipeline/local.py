@@ -85,13 +85,13 @@ def stylize_sequence(
             stylizer.set_color_reference(to_tensor(content))
         if index < done:
             if index >= done - history.depth:
-                history.push(content, store.load(index))
+                history.push(index, content, store.load(index))
             reporter.item_done(FrameEvent(index, total, 0, 0.0, float("nan"), resumed=True))
             continue
         reporter.item_started(index)
         start = time.perf_counter()
         output, result = paint_frame(stylizer, content, history.earlier(), video=video, reporter=reporter)
         store.save(index, output)
-        history.push(content, output)
+        history.push(index, content, output)
         seconds = time.perf_counter() - start
         reporter.item_done(FrameEvent(index, total, result.iterations, seconds, result.loss, resumed=False))

@@ -128,20 +128,44 @@ def frame_budgets(total: int, video: VideoConfig, style: StyleConfig) -> list[in
 
 class FrameHistory:
     """The last few frames of a sequence (content and output), as far back as the
-    temporal term looks; memory stays flat in the clip's length."""
+    temporal term looks; memory stays flat in the clip's length.
+
+    Frames are pushed with their index in the sequence (from 0, its first frame), so a
+    resumed run that pushes only the last few finds the same anchors."""
 
     def __init__(self, video: VideoConfig) -> None:
         # Only the flow mode's temporal term looks further back than the previous frame.
-        self.offsets = sorted(video.temporal_frames) if video.temporal == "flow" else [1]
-        self.depth = self.offsets[-1]
-        self._frames: deque[tuple[np.ndarray, np.ndarray]] = deque(maxlen=self.depth)
+        flow = video.temporal == "flow"
+        self.offsets = sorted(video.temporal_frames) if flow else [1]
+        self.anchor_every = video.anchor_every if flow else 0
+        self.depth = max(self.offsets[-1], self.anchor_every)
+        self._frames: deque[tuple[int, np.ndarray, np.ndarray]] = deque(maxlen=self.depth)
 
-    def push(self, content: np.ndarray, output: np.ndarray) -> None:
-        self._frames.append((content, output))
+    def push(self, index: int, content: np.ndarray, output: np.ndarray) -> None:
+        if self._frames and index != self._frames[-1][0] + 1:
+            self._frames.clear()  # not the next frame: what came before no longer leads to it
+        self._frames.append((index, content, output))
+
+    def anchor_offset(self) -> int:
+        """How far back the next frame's anchor is (0: none): the latest frame whose
+        index is a multiple of ``anchor_every``, unless that is the previous frame."""
+        if not self.anchor_every or not self._frames:
+            return 0
+        following = self._frames[-1][0] + 1
+        offset = following - (following - 1) // self.anchor_every * self.anchor_every
+        return offset if 1 < offset <= len(self._frames) else 0
 
     def earlier(self) -> list[EarlierFrame]:
-        """The frames the next one looks back to, nearest first (empty at the start)."""
-        return [EarlierFrame(offset, *self._frames[-offset]) for offset in self.offsets if offset <= len(self._frames)]
+        """The frames the next one looks back to, nearest first, then its anchor (empty at the start)."""
+        anchor = self.anchor_offset()
+        found = [
+            EarlierFrame(offset, *self._frames[-offset][1:])
+            for offset in self.offsets
+            if offset <= len(self._frames) and offset != anchor
+        ]
+        if anchor:
+            found.append(EarlierFrame(anchor, *self._frames[-anchor][1:], anchor=True))
+        return found
 
 
 def paint_frame(

@@ -98,7 +98,7 @@ class Lane:
         self.next = segment.lead + done
         self.history = FrameHistory(video)
         for index in range(max(segment.lead, self.next - self.history.depth), self.next):
-            self.history.push(self.frames[index - segment.lead], store.load(index))
+            self.history.push(index - segment.lead, self.frames[index - segment.lead], store.load(index))
 
     @property
     def finished(self) -> bool:
@@ -113,7 +113,7 @@ class Lane:
         """Store the next frame's output; returns its index."""
         index = self.next
         self.store.save(index, output)
-        self.history.push(self.frames[index - self.segment.lead], output)
+        self.history.push(index - self.segment.lead, self.frames[index - self.segment.lead], output)
         self.next = index + 1
         if self.finished:
             self.frames = []

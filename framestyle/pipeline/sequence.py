@@ -48,6 +48,7 @@ def sequence_settings(
         temporal=video.temporal,
         temporal_weight=video.temporal_weight,
         temporal_frames=list(video.temporal_frames),
+        anchor_every=video.anchor_every,
         fill=video.fill,
         first_iterations=video.first_iterations,
         device=backend.device.type,

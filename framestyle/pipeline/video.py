@@ -140,7 +140,10 @@ def estimate_seconds(plan: VideoPlan, stylizer: Stylizer, video: VideoConfig, *,
     step = min(b - a for a, b in itertools.pairwise(clock.stamps)) if len(clock.stamps) > 1 else 0.0
     flow_start = time.perf_counter()
     if video.temporal == "flow":
-        carry_earlier(first, [EarlierFrame(j, first, first) for j in video.temporal_frames], fill=video.fill)
+        earlier = [EarlierFrame(j, first, first) for j in video.temporal_frames]
+        if video.anchor_every:
+            earlier.append(EarlierFrame(video.anchor_every, first, first, anchor=True))
+        carry_earlier(first, earlier, fill=video.fill)
     flow = time.perf_counter() - flow_start
     return (
         sum(
