@@ -18,6 +18,7 @@ camera over the painting: a perfectly steady video, so its error is the judge's 
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -73,6 +74,8 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=48)
     parser.add_argument("--clips", default=",".join(CLIPS))
     parser.add_argument("--cache", type=Path, help="decode clips once into this folder (.npz)")
+    parser.add_argument("--flows", default="dis-medium,dis-finest,dis-2x", help="flow estimators to carry along")
+    parser.add_argument("--anchor-every", default="", help="comma-separated anchor periods to compare (0: none)")
     args = parser.parse_args()
     style, runtime, video = merge_settings(None, {}, base={**VIDEO_DEFAULTS, "size": args.size})
     stylizer = make_stylizer([STYLE], style, runtime)
@@ -89,8 +92,11 @@ def main() -> None:
             "dis-finest": dis_flow(finest=True),
             "dis-2x": resized_flow(frames, larger),
         }
-        for label, flow in flows.items():
-            print_row(name, label, carried_clip(first, frames, video, flow), frames)
+        periods = [int(n) for n in args.anchor_every.split(",")] if args.anchor_every else [video.anchor_every]
+        for label in args.flows.split(","):
+            for period in periods:
+                carried = carried_clip(first, frames, replace(video, anchor_every=period), flows[label])
+                print_row(name, label if len(periods) == 1 else f"{label}, anchor every {period}", carried, frames)
         if name in CAMERA:
             # The steadiest video there can be: the photo painted once, as a first frame
             # is, the camera then moved over the painting. Its error is the judge's floor.
