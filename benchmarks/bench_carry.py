@@ -3,8 +3,9 @@
 For each clip, paints the first frame as `framestyle video` does (the video defaults),
 then carries it along the clip with no optimization at all: each frame is the earlier
 outputs warped into it (`flow.carry_earlier` on what `FrameHistory` keeps: frames 1, 2, 4
-back and the last anchor, holes from the warped output). Prints the warping error (Lai et al. 2018) of that carried clip over the
-source's own, for consecutive frames and for frames t, t+10, once per flow estimator:
+back and the last anchor, holes from the warped output). Prints the warping error (Lai et
+al. 2018) of that carried clip over the source's own, for consecutive frames and for
+frames t, t+10, once per flow estimator:
   - dis-medium: OpenCV DIS, medium preset, at the working size (what framestyle uses);
   - dis-finest: the same, refined down to the finest scale (slower, more detail);
   - dis-2x: DIS medium on the source decoded at twice the working size, resized.

@@ -49,18 +49,21 @@ def dense_flow(source_rgb: np.ndarray, target_rgb: np.ndarray) -> np.ndarray:
     return np.asarray(flow)
 
 
-def warp(image: np.ndarray, flow: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sample ``image`` at x + flow(x) (bilinear). Returns the warped image and a bool
-    mask of pixels whose sample point lies inside the image.
+def warp(
+    image: np.ndarray, flow: np.ndarray, *, interpolation: int = cv2.INTER_LINEAR
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sample ``image`` at x + flow(x) (bilinear unless ``interpolation`` says otherwise).
+    Returns the warped image and a bool mask of pixels whose sample point lies inside
+    the image.
 
-    Bilinear, not bicubic: carrying outputs with bicubic kept them sharper (style loss
-    1.01x instead of 1.19x on bear) but raised the warping error on every clip we
-    measured (bear 0.83x -> 1.04x, shuttle 3.5x -> 4.9x)."""
+    Bilinear, not bicubic, for outputs carried frame to frame: bicubic kept them sharper
+    (style loss 1.01x instead of 1.19x on bear) but raised the warping error on every
+    clip we measured (bear 0.83x -> 1.04x, shuttle 3.5x -> 4.9x)."""
     h, w = flow.shape[:2]
     grid_x, grid_y = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
     map_x = grid_x + flow[..., 0]
     map_y = grid_y + flow[..., 1]
-    warped = cv2.remap(image, map_x, map_y, interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    warped = cv2.remap(image, map_x, map_y, interpolation=interpolation, borderMode=cv2.BORDER_REPLICATE)
     inside = (map_x >= 0) & (map_x <= w - 1) & (map_y >= 0) & (map_y <= h - 1)
     return warped, inside
 
@@ -125,21 +128,6 @@ def _miss(current: np.ndarray, earlier: np.ndarray, backward: np.ndarray) -> np.
     return cv2.blur(np.mean(diff * diff, axis=2), (5, 5))
 
 
-def warp_anchor(output: np.ndarray, flow: np.ndarray) -> np.ndarray:
-    """Sample an anchor's output at x + flow(x), bicubic: an anchor is warped once per
-    frame, not carried through a chain of warps, so bicubic's sharpness is not paid for
-    with overshoot that builds up (the reason ``warp`` stays bilinear)."""
-    h, w = flow.shape[:2]
-    grid_x, grid_y = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
-    return cv2.remap(
-        output,
-        grid_x + flow[..., 0],
-        grid_y + flow[..., 1],
-        interpolation=cv2.INTER_CUBIC,
-        borderMode=cv2.BORDER_REPLICATE,
-    )
-
-
 def carry_earlier(
     current_content: np.ndarray,
     earlier: Sequence[EarlierFrame],
@@ -200,7 +188,10 @@ def carry_earlier(
         worse = np.maximum(_miss(current_content, anchor.content, backward) - nearest_miss, 0.0)
         # Where only the anchor is trusted it fills in; where both are, it leads unless it misses.
         share = anchor_certainty * np.where(certainty > 0.5, ANCHOR_LEAD * np.exp(-worse / ANCHOR_MISS), 1.0)
-        target += share[..., None] * (warp_anchor(anchor.output, backward).astype(np.float32) - target)
+        # Bicubic: an anchor is warped once per frame, not through a chain of warps, so its
+        # sharpness is not paid for with overshoot that builds up (why ``warp`` is bilinear).
+        anchored, _ = warp(anchor.output, backward, interpolation=cv2.INTER_CUBIC)
+        target += share[..., None] * (anchored.astype(np.float32) - target)
         certainty = np.maximum(certainty, anchor_certainty)
     keep = certainty[..., None] > 0.5
     target_uint8 = np.where(keep, np.clip(target + 0.5, 0, 255).astype(np.uint8), nearest)
