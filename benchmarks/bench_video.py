@@ -13,6 +13,7 @@ over a still photograph (new pixels enter at the borders every frame; --clips pa
 No thresholds: the README quotes the tables. Examples:
   python benchmarks/bench_video.py                                   # defaults, four clips (slow)
   python benchmarks/bench_video.py --clips bear --size 512 --frames 16
+  python benchmarks/bench_video.py --clips bear,pan --offset 4 --save runs/   # losses between anchors; keep the frames
   python benchmarks/bench_video.py --clips bear --frames 12 \\
       --variant 'today:temporal_frames=1,;fill=content;iterations=50;first_iterations=300' --variant defaults
 """
@@ -148,8 +149,8 @@ def camera_frames(picture: np.ndarray, move: str, size: int, count: int) -> list
     return frames
 
 
-def sampled(count: int, every: int) -> list[int]:
-    return list(range(0, count, every))
+def sampled(count: int, every: int, offset: int = 0) -> list[int]:
+    return list(range(offset, count, every))
 
 
 def judge_losses(judge: Stylizer, contents: Sequence[np.ndarray], images: Sequence[np.ndarray]) -> dict[str, float]:
@@ -215,13 +216,25 @@ def main() -> None:
         help="label:key=value;... (settings as in presets); repeat for several; default: the defaults",
     )
     parser.add_argument("--every", type=int, default=8, help="compare losses on every K-th frame")
+    parser.add_argument(
+        "--offset",
+        type=int,
+        default=0,
+        help="compare losses on frames offset, offset+K, ... (e.g. 4: between anchors; no first-frame column then)",
+    )
     parser.add_argument("--device", default="auto")
     parser.add_argument("--precision", default="auto")
     parser.add_argument("--no-stills", action="store_true", help="skip the loss columns (stills take long)")
     parser.add_argument("--cache", type=Path, help="decode clips (and paint the stills) once into this folder (.npz)")
+    parser.add_argument("--save", type=Path, help="keep each run's painted frames in this folder (clip_variant.npz)")
     args = parser.parse_args()
+    if not 0 <= args.offset < args.every:
+        parser.error(f"--offset must be at least 0 and below --every ({args.every})")
     variants = [parse_variant(v) for v in args.variant or ["defaults"]]
-    print(f"size {args.size}, {args.frames} frames, style {STYLE.name}, losses on every {args.every}th frame\n")
+    print(
+        f"size {args.size}, {args.frames} frames, style {STYLE.name}, "
+        f"losses on every {args.every}th frame from frame {args.offset}\n"
+    )
     print(
         "| clip | variant | first (s) | later (s/frame) | slowest later | total (s) | warping / original "
         f"| t..t+{LONG_GAP} / original | style / stills | content / stills | first frame loss / {STILL_STEPS}-step still |"
@@ -229,7 +242,7 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for name in args.clips.split(","):
         frames = clip_frames(name, args.size, args.frames, args.cache)
-        picks = sampled(len(frames), args.every)
+        picks = sampled(len(frames), args.every, args.offset)
         contents = [frames[i] for i in picks]
         stills_losses: dict[str, float] | None = None
         first_still: float | None = None
@@ -242,19 +255,26 @@ def main() -> None:
                 # The same frames painted alone, as `framestyle image` does (its defaults).
                 image_style = StyleConfig(size=args.size)
                 painter = make_stylizer([STYLE], image_style, runtime)
-                key = f"{name}_{args.size}_{args.frames}_every{args.every}_{STYLE.stem}_{painter.backend.device.type}"
+                at = f"from{args.offset}_" if args.offset else ""
+                key = (
+                    f"{name}_{args.size}_{args.frames}_every{args.every}_{at}{STYLE.stem}_{painter.backend.device.type}"
+                )
                 key += f"_{painter.backend.precision.removeprefix('torch.')}_stills.npz"
                 stills = paint_stills(painter, contents, args.cache / key if args.cache else None)
                 stills_losses = judge_losses(judge, contents, stills)
                 first_still = judge_losses(judge, contents[:1], stills[:1])["total"]
             row, outputs = run_variant(frames, style, video, args)
+            if args.save is not None:
+                args.save.mkdir(parents=True, exist_ok=True)
+                np.savez_compressed(args.save / f"{name}_{label}.npz", frames=np.stack(outputs))
             compared = "- | - | -"
             if stills_losses is not None:
                 losses = judge_losses(judge, contents, [outputs[i] for i in picks])
                 first = judge_losses(judge, contents[:1], outputs[:1])["total"]
                 compared = (
                     f"{losses['style'] / stills_losses['style']:.2f}x | "
-                    f"{losses['content'] / stills_losses['content']:.2f}x | {first / (first_still or 1):.3f}"
+                    f"{losses['content'] / stills_losses['content']:.2f}x | "
+                    + (f"{first / (first_still or 1):.3f}" if args.offset == 0 else "-")
                 )
             print(
                 f"| {name} | {label} | {row['first']:.1f} | {row['later']:.2f} | {row['slowest']:.2f} | "
