@@ -270,11 +270,13 @@ def main() -> None:
             compared = "- | - | -"
             if stills_losses is not None:
                 losses = judge_losses(judge, contents, [outputs[i] for i in picks])
-                first = judge_losses(judge, contents[:1], outputs[:1])["total"]
+                # With an offset the stills do not include frame 0: no first-frame column.
+                first = "-"
+                if args.offset == 0:
+                    first = f"{judge_losses(judge, contents[:1], outputs[:1])['total'] / (first_still or 1):.3f}"
                 compared = (
                     f"{losses['style'] / stills_losses['style']:.2f}x | "
-                    f"{losses['content'] / stills_losses['content']:.2f}x | "
-                    + (f"{first / (first_still or 1):.3f}" if args.offset == 0 else "-")
+                    f"{losses['content'] / stills_losses['content']:.2f}x | {first}"
                 )
             print(
                 f"| {name} | {label} | {row['first']:.1f} | {row['later']:.2f} | {row['slowest']:.2f} | "
