@@ -131,6 +131,7 @@ class RuntimeConfig:
 Temporal = Literal["flow", "previous", "none"]
 Fill = Literal["content", "warped"]
 MAX_LOOK_BACK = 32  # frames kept in memory for the long-term temporal term
+MAX_PASSES = 16
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,8 @@ class VideoConfig:
     anchor_every: int = 8  # every N-th frame is an anchor later ones warp from directly; 0: none
     fill: Fill = "warped"  # what a pixel no earlier frame explains starts from
     first_iterations: int = 300  # the first frame starts from scratch; later ones use `iterations`
+    passes: int = 2  # flow mode: passes over the clip, alternating direction (1: forward only)
+    pass_iterations: int = 10  # steps per frame in each pass after the first
     crf: int = 18  # constant quality (x264, x265, VP9, AV1): 0 best ... 51 worst
     codec: str = "auto"  # an ffmpeg encoder; auto: H.264 (libx264), VP9 for WebM
     audio: bool = True
@@ -160,10 +163,20 @@ class VideoConfig:
             raise ConfigError(f"anchor_every must be 0 (no anchors) or 2 to {MAX_LOOK_BACK} (got {self.anchor_every})")
         if self.first_iterations < 1:
             raise ConfigError(f"first_iterations must be at least 1 (got {self.first_iterations})")
+        if not 1 <= self.passes <= MAX_PASSES:
+            raise ConfigError(f"passes must be from 1 to {MAX_PASSES} (got {self.passes})")
+        if self.pass_iterations < 1:
+            raise ConfigError(f"pass_iterations must be at least 1 (got {self.pass_iterations})")
         if not 0 <= self.crf <= 51:
             raise ConfigError(f"crf must be between 0 and 51 (got {self.crf})")
         if not self.codec or not all(c.isalnum() or c in "-_" for c in self.codec):
             raise ConfigError(f"codec must be an ffmpeg encoder name such as libx264 (got {self.codec!r})")
+
+    @property
+    def sequence_passes(self) -> int:
+        """Passes over a sequence painted in one process: only the flow mode makes more
+        than one (the later passes warp along the flow from the other direction)."""
+        return self.passes if self.temporal == "flow" else 1
 
 
 @dataclass(frozen=True)
@@ -195,7 +208,9 @@ class RayConfig:
 # than a picture started from its content; used unless a preset or flag sets
 # `iterations`. Measured at 256 px on four clips: 20 steps were steadier than 50
 # (bear 0.93x against 1.17x the original's warping error) with the same style loss.
-VIDEO_FRAME_ITERATIONS = 20
+# With the second pass (`passes`, `pass_iterations`) repainting every frame, 10 steps in
+# the first pass gave what 20 did (shuttle 4.09x against 4.07x, pan 0.44x both) in half the time.
+VIDEO_FRAME_ITERATIONS = 10
 
 # What a sequence changes in the look's defaults: the later frames' budget, and two
 # scales for every frame painted from scratch (later frames always paint at one scale).

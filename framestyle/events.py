@@ -49,6 +49,17 @@ class FrameEvent:
     resumed: bool  # True: taken from an earlier, interrupted run
 
 
+def painting_of(item: int, frames: int) -> tuple[int, int]:
+    """(pass, frame) of item ``item`` of a sequence of ``frames`` frames painted in
+    passes: pass n's k-th painting is item ``n * frames + k``, and odd passes go backwards.
+
+    >>> painting_of(1, 3), painting_of(3, 3), painting_of(5, 3)
+    ((0, 1), (1, 2), (1, 0))
+    """
+    number, position = divmod(item, frames)
+    return number, position if number % 2 == 0 else frames - 1 - position
+
+
 BatchStatus = Literal["done", "skipped", "failed"]
 
 
@@ -204,4 +215,5 @@ __all__ = [
     "Reporter",
     "Silent",
     "Tee",
+    "painting_of",
 ]

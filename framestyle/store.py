@@ -76,6 +76,10 @@ class FrameStore:
         """The sub-store one Ray worker's segment fills (frames keep their clip-wide numbers)."""
         return FrameStore(self.folder / f"segment_{number:04d}")
 
+    def stage(self, name: str) -> FrameStore:
+        """A sub-store for intermediate frames (an earlier pass, the content frames)."""
+        return FrameStore(self.folder / name)
+
     def save(self, index: int, rgb_uint8: np.ndarray) -> None:
         write_image(self.frame_path(index), rgb_uint8)
 

@@ -567,7 +567,8 @@ def test_stopped_during_a_frame_then_resume_matches_an_uninterrupted_run(kit, si
         text=True,
         preexec_fn=as_in_a_terminal,
     )
-    _wait_for(lambda: (work / "frame_000002.png").exists(), proc)
+    first_pass = work / "pass_1"  # the forward pass; the backward one writes the frames
+    _wait_for(lambda: (first_pass / "frame_000002.png").exists(), proc)
     time.sleep(0.3)  # inside frame 3's optimization
     proc.send_signal(signum)
     sent = time.time()
@@ -579,16 +580,17 @@ def test_stopped_during_a_frame_then_resume_matches_an_uninterrupted_run(kit, si
     # ... and says which: the command as it was run, ready to paste.
     assert last.endswith(shlex.join(["framestyle", "video", *map(str, (kit.bear, kit.starry, *SEQUENCE, "-o", out))]))
     assert not out.exists() and not list(kit.folder.glob(".o.*"))
-    done = FrameStore(work).finished()
+    done = FrameStore(first_pass).finished()
     assert 2 <= done < 5
-    for frame in work.glob("frame_*.png"):
+    for frame in work.rglob("frame_*.png"):
         assert cv2.imread(str(frame)) is not None, f"{frame.name} is damaged"
 
     resumed = subprocess.run(
         _video_cmd(kit.bear, kit.starry, *SEQUENCE, "-o", out), env=_env(), capture_output=True, text=True
     )
     assert resumed.returncode == 0, resumed.stderr
-    assert f"{done} resumed" in resumed.stderr + resumed.stdout
+    # Counted in whole frames' work: two passes, so two paintings make one frame.
+    assert f"{done // 2} resumed" in resumed.stderr + resumed.stdout
     for i in range(5):
         a = (work_folder_for(whole) / f"frame_{i + 1:06d}.png").read_bytes()
         assert a == (work / f"frame_{i + 1:06d}.png").read_bytes(), f"frame {i + 1} differs after resume"
@@ -696,7 +698,8 @@ def test_full_disk_then_resume_after_space_is_freed(small_disk, kit, monkeypatch
     filler.unlink()
     resumed = run_cli_in_process(*args)
     assert resumed.returncode == 0, resumed.stderr
-    assert f"{done} resumed" in resumed.stderr + resumed.stdout
+    # Counted in whole frames' work: two passes, so two paintings make one frame.
+    assert f"{done // 2} resumed" in resumed.stderr + resumed.stdout
     assert stream_facts(out)["frames"] == 5
 
     # The disk fills during the final encode (ffmpeg's own writes): same promise.

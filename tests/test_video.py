@@ -122,31 +122,44 @@ def _video_cmd(bear, starry, out, *extra):
     ]
 
 
-def test_kill_and_resume_gives_the_same_frames(tmp_path, bear, starry):
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    whole = tmp_path / "whole.mp4"
-    subprocess.run(_video_cmd(bear, starry, whole), env=env, check=True, capture_output=True)
-
-    resumed = tmp_path / "resumed.mp4"
-    work = work_folder_for(resumed)
-    proc = subprocess.Popen(_video_cmd(bear, starry, resumed), env=env, stderr=subprocess.PIPE)
+def _kill_when(cmd, env, path):
+    proc = subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE)
     deadline = time.time() + 240
-    while not (work / "frame_000002.png").exists() and time.time() < deadline and proc.poll() is None:
+    while not path.exists() and time.time() < deadline and proc.poll() is None:
         time.sleep(0.05)
     proc.kill()
     proc.wait()
+
+
+def test_kill_and_resume_gives_the_same_frames(tmp_path, bear, starry):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    # Enough steps in the backward pass that it is still running when it is killed.
+    slow = ("--pass-iterations", "40")
+    whole = tmp_path / "whole.mp4"
+    subprocess.run(_video_cmd(bear, starry, whole, *slow), env=env, check=True, capture_output=True)
+
+    resumed = tmp_path / "resumed.mp4"
+    work = work_folder_for(resumed)
+    first_pass = work / "pass_1"
+    _kill_when(_video_cmd(bear, starry, resumed, *slow), env, first_pass / "frame_000002.png")
     assert not resumed.exists()
-    done = FrameStore(work).finished()
+    done = FrameStore(first_pass).finished()
     assert 2 <= done < 5
 
     # Other settings on the same work folder are refused, nothing is touched.
     refused = run_cli(
-        "video", bear, starry, *FAST, "--frames", "5", "--keep-frames", "-o", resumed, "--style-weight", "3"
+        "video", bear, starry, *FAST, *slow, "--frames", "5", "--keep-frames", "-o", resumed, "--style-weight", "3"
     )
     assert_one_line_error(refused, "other settings", "style_weight", "--restart")
-    assert FrameStore(work).finished() == done
+    assert FrameStore(first_pass).finished() == done
 
-    finish = subprocess.run(_video_cmd(bear, starry, resumed), env=env, capture_output=True, text=True)
+    # Killed again in the backward pass, which writes the last frame first.
+    _kill_when(_video_cmd(bear, starry, resumed, *slow), env, work / "frame_000004.png")
+    assert not resumed.exists()
+    assert FrameStore(first_pass).finished() == 5
+    assert (work / "frame_000005.png").exists() and not (work / "frame_000001.png").exists()
+
+    finish = subprocess.run(_video_cmd(bear, starry, resumed, *slow), env=env, capture_output=True, text=True)
     assert finish.returncode == 0, finish.stderr
     for i in range(5):
         a = (work_folder_for(whole) / f"frame_{i + 1:06d}.png").read_bytes()
@@ -178,8 +191,10 @@ def test_dry_run_reports_and_writes_nothing(tmp_path, bear, starry):
         "estimated time here:",
     ):
         assert needle in text, (needle, text)
-    # 48 PNG frames of 64x48 (bounded at 13452 bytes each) and the video, against the free space.
-    assert "disk: about 790.1 KB (frames 645.7 KB, video 144.4 KB), " in text, text
+    assert "10 per later frame, then 1 more pass of 10 per frame" in text, text
+    # 48 PNG frames of 64x48 (bounded at 13452 bytes each), three times over (the first
+    # pass, the content frames, the second pass), and the video, against the free space.
+    assert "disk: about 2.1 MB (frames 1.9 MB, video 144.4 KB), " in text, text
     assert f"free in {tmp_path}" in text, text
     assert list(tmp_path.iterdir()) == []
 

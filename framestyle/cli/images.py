@@ -103,7 +103,8 @@ def images(
             open_engine(styles, style_config, runtime, ray_config) as painter,
             ui.FrameBars(
                 quiet=quiet,
-                budgets=frame_budgets(total, video_config, style_config),
+                budgets=frame_budgets(total, video_config, style_config, passes=painter.sequence_passes(video_config)),
+                frames=total,
                 finish_label="encoding" if to_video is not None else "writing",
             ) as bars,
         ):

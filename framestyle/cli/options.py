@@ -195,6 +195,15 @@ TemporalFramesOpt = Annotated[
         "Comma-separated earlier frames the temporal term looks back to (1: the previous).", "temporal_frames", VIDEO
     ),
 ]
+PassesOpt = Annotated[
+    int | None,
+    _setting(
+        "Passes over the clip, alternating direction (flow mode, local engine; 1: forward only).", "passes", VIDEO
+    ),
+]
+PassIterationsOpt = Annotated[
+    int | None, _setting("Steps for each frame in every pass after the first.", "pass_iterations", VIDEO)
+]
 AnchorEveryOpt = Annotated[
     int | None,
     _setting("Every N-th frame anchors the next ones' texture against drift (0: none).", "anchor_every", VIDEO),

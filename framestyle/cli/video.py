@@ -110,7 +110,13 @@ def video(
         return
     with (
         open_engine(styles, style_config, runtime, ray_config) as painter,
-        ui.FrameBars(quiet=quiet, budgets=frame_budgets(plan.info.frames, video_config, style_config)) as bars,
+        ui.FrameBars(
+            quiet=quiet,
+            budgets=frame_budgets(
+                plan.info.frames, video_config, style_config, passes=painter.sequence_passes(video_config)
+            ),
+            frames=plan.info.frames,
+        ) as bars,
     ):
         outcome = stylize_video(
             plan, engine=painter, video=video_config, restart=restart, keep_frames=keep_frames, reporter=bars

@@ -48,6 +48,10 @@ class Engine(Protocol):
         alone. ``tasks`` is pulled lazily, as the engine has room."""
         ...
 
+    def sequence_passes(self, video: VideoConfig) -> int:
+        """Passes this engine makes over a sequence (see ``pipeline.passes``)."""
+        ...
+
     def sequence_manifest(self, total: int, video: VideoConfig) -> dict[str, Any]:
         """What this engine adds to a sequence's work-folder settings (how it cut the work,
         where that changes the frames)."""

@@ -17,6 +17,7 @@ from ..stylize import Stylizer
 from ..tensors import to_tensor
 from .common import load_styles
 from .paint import FrameHistory, PaintedPicture, PaintSettings, PictureTask, paint_frame, paint_picture
+from .passes import content_store, painted_in_order, pass_order, pass_store
 
 
 class LocalEngine:
@@ -50,6 +51,9 @@ class LocalEngine:
                 painted = err
             yield task, painted
 
+    def sequence_passes(self, video: VideoConfig) -> int:
+        return video.sequence_passes
+
     def sequence_manifest(self, total: int, video: VideoConfig) -> dict[str, Any]:
         """Nothing beyond the settings: frames painted here do not depend on how the work was cut."""
         return {}
@@ -69,12 +73,45 @@ def stylize_sequence(
     video: VideoConfig,
     reporter: Reporter = SILENT,
 ) -> None:
-    """Stylize content frames in order into ``store``, continuing after finished frames.
+    """Stylize content frames in order into ``store``, continuing after finished frames;
+    then, in the flow mode, the later passes (``video.passes``, see ``pipeline.passes``).
 
-    Each frame starts from the previous one *as stored* (the PNG, not the float image
+    Each frame starts from the earlier ones *as stored* (the PNGs, not the float images
     in memory), so an interrupted and resumed run makes exactly the frames an
-    uninterrupted one makes.
+    uninterrupted one makes. Reported items are paintings: pass ``n``'s ``k``-th frame is
+    item ``n * total + k`` (one pass: the frame's index).
     """
+    passes = video.sequence_passes
+    first = pass_store(store, 0, passes)
+    contents = content_store(store) if passes > 1 else None
+    items = total * passes
+    _first_pass(frames, total, items, store=first, contents=contents, stylizer=stylizer, video=video, reporter=reporter)
+    if contents is None or first.finished(limit=total) < total:
+        return  # one pass, or the source ended early (the driver reports that)
+    for number in range(1, passes):
+        _later_pass(
+            number,
+            passes,
+            total=total,
+            store=store,
+            contents=contents,
+            stylizer=stylizer,
+            video=video,
+            reporter=reporter,
+        )
+
+
+def _first_pass(
+    frames: Iterable[np.ndarray],
+    total: int,
+    items: int,
+    *,
+    store: FrameStore,
+    contents: FrameStore | None,
+    stylizer: Stylizer,
+    video: VideoConfig,
+    reporter: Reporter,
+) -> None:
     done = store.finished(limit=total)
     history = FrameHistory(video)
     for index, content in enumerate(frames):
@@ -86,12 +123,54 @@ def stylize_sequence(
         if index < done:
             if index >= done - history.depth:
                 history.push(index, content, store.load(index))
-            reporter.item_done(FrameEvent(index, total, 0, 0.0, float("nan"), resumed=True))
+            reporter.item_done(FrameEvent(index, items, 0, 0.0, float("nan"), resumed=True))
             continue
         reporter.item_started(index)
         start = time.perf_counter()
         output, result = paint_frame(stylizer, content, history.earlier(), video=video, reporter=reporter)
+        if contents is not None:
+            contents.save(index, content)  # before the frame: a painted frame has its content
         store.save(index, output)
         history.push(index, content, output)
         seconds = time.perf_counter() - start
-        reporter.item_done(FrameEvent(index, total, result.iterations, seconds, result.loss, resumed=False))
+        reporter.item_done(FrameEvent(index, items, result.iterations, seconds, result.loss, resumed=False))
+
+
+def _later_pass(
+    number: int,
+    passes: int,
+    *,
+    total: int,
+    store: FrameStore,
+    contents: FrameStore,
+    stylizer: Stylizer,
+    video: VideoConfig,
+    reporter: Reporter,
+) -> None:
+    """Pass ``number``: each frame from its previous pass's picture and the frames this
+    pass painted before it (the other way along the clip); its first frame is copied."""
+    prior, target = pass_store(store, number - 1, passes), pass_store(store, number, passes)
+    order = pass_order(number, total)
+    done = painted_in_order(target, order)
+    history = FrameHistory(video)
+    for position, index in enumerate(order):
+        item = number * total + position
+        if position < done:
+            if position >= done - history.depth:
+                history.push(position, contents.load(index), target.load(index))
+            reporter.item_done(FrameEvent(item, total * passes, 0, 0.0, float("nan"), resumed=True))
+            continue
+        content = contents.load(index)
+        reporter.item_started(item)
+        start = time.perf_counter()
+        if position == 0:
+            output, iterations, loss = prior.load(index), 0, float("nan")
+        else:
+            output, result = paint_frame(
+                stylizer, content, history.earlier(), video=video, prior=prior.load(index), reporter=reporter
+            )
+            iterations, loss = result.iterations, result.loss
+        target.save(index, output)
+        history.push(position, content, output)
+        seconds = time.perf_counter() - start
+        reporter.item_done(FrameEvent(item, total * passes, iterations, seconds, loss, resumed=False))

@@ -16,7 +16,7 @@ import torch
 
 from ..config import RuntimeConfig, StyleConfig, VideoConfig
 from ..events import SILENT, IterationEvent, Reporter, Tee
-from ..flow import EarlierFrame, carry_earlier
+from ..flow import EarlierFrame, WarpedPrevious, carry_earlier
 from ..io.files import ensure_dir
 from ..io.images import resize_rgb, write_image
 from ..stylize import Stylizer, StylizeResult, TemporalTarget
@@ -116,14 +116,19 @@ def frame_iterations(first: bool, video: VideoConfig, style: StyleConfig) -> int
     return video.first_iterations if starts_from_scratch(first, video) else style.iterations
 
 
-def frame_budgets(total: int, video: VideoConfig, style: StyleConfig) -> list[int]:
-    """Each frame's step budget in a run of ``total`` frames painted in order (early stop
-    may end a frame sooner): what the whole run costs, frame by frame.
+def frame_budgets(total: int, video: VideoConfig, style: StyleConfig, *, passes: int = 1) -> list[int]:
+    """The step budget of each painting in a run of ``total`` frames over ``passes``
+    passes, in the order they are painted (early stop may end one sooner): what the whole
+    run costs. A later pass starts with a frame it copies (see ``pipeline.passes``).
 
     >>> frame_budgets(3, VideoConfig(first_iterations=300), StyleConfig(iterations=50))
     [300, 50, 50]
+    >>> frame_budgets(3, VideoConfig(first_iterations=300, pass_iterations=10), StyleConfig(iterations=50), passes=2)
+    [300, 50, 50, 0, 10, 10]
     """
-    return [frame_iterations(index == 0, video, style) for index in range(total)]
+    first = [frame_iterations(index == 0, video, style) for index in range(total)]
+    later = [0, *[video.pass_iterations] * (total - 1)] if total else []
+    return first + later * (passes - 1)
 
 
 class FrameHistory:
@@ -168,16 +173,37 @@ class FrameHistory:
         return found
 
 
+# A later pass starts each frame halfway between the previous pass's picture and what this
+# pass carries in, where the flow is trusted: Ruder et al.'s (2016) multi-pass blend with
+# equal weights. Measured at 256 px, 48 frames (prototype on saved first passes): starting
+# from the carried frame alone was steadier (shuttle 3.25x against 4.07x the source's
+# warping error) but less stylized (pan style 1.13x against 1.07x the stills).
+PRIOR_SHARE = 0.5
+
+
+def blend_prior(prior: np.ndarray, carried: WarpedPrevious) -> np.ndarray:
+    """The start of a frame in a later pass: the prior and the carried frame, mixed where
+    the flow is trusted, the prior alone elsewhere (it is already painted there)."""
+    mixed = PRIOR_SHARE * prior.astype(np.float32) + (1 - PRIOR_SHARE) * carried.warped.astype(np.float32)
+    trusted = carried.certainty[..., None] > 0.5
+    return np.where(trusted, np.clip(mixed + 0.5, 0, 255).astype(np.uint8), prior)
+
+
 def paint_frame(
     stylizer: Stylizer,
     content: np.ndarray,
     earlier: Sequence[EarlierFrame],
     *,
     video: VideoConfig,
+    prior: np.ndarray | None = None,
     reporter: Reporter = SILENT,
 ) -> tuple[np.ndarray, StylizeResult]:
     """One frame of a sequence, started from the earlier outputs (warped along the flow,
-    with the temporal term), or from scratch when there are none or temporal is "none"."""
+    with the temporal term), or from scratch when there are none or temporal is "none".
+
+    ``prior``: this frame as the previous pass painted it (a later pass of the flow mode;
+    ``earlier`` then holds the frames this pass painted before it, from the other side).
+    It is painted for ``video.pass_iterations`` steps from the prior blended with them."""
     first = not earlier
     init, temporal = None, None
     if not starts_from_scratch(first, video):
@@ -185,13 +211,14 @@ def paint_frame(
             init = to_tensor(min(earlier, key=lambda frame: frame.offset).output)
         else:
             carried = carry_earlier(content, earlier, fill=video.fill)
-            init = to_tensor(carried.init)
+            start = carried.init if prior is None else blend_prior(prior, carried)
+            init = to_tensor(start)
             temporal = TemporalTarget(
                 warped_previous=to_tensor(carried.warped),
                 certainty=torch.from_numpy(carried.certainty)[None],
                 weight=video.temporal_weight,
             )
-    iterations = frame_iterations(first, video, stylizer.config)
+    iterations = video.pass_iterations if prior is not None else frame_iterations(first, video, stylizer.config)
     # A frame started from earlier outputs is painted at its own size only: a coarser
     # scale would blur the carried detail and then spend the steps restoring it.
     scales = None if init is None else 1

@@ -209,6 +209,11 @@ class RayEngine:
         segment, overlap = self.ray_config.segment, self.ray_config.overlap
         return segment, overlap if total > segment else 0
 
+    def sequence_passes(self, video: VideoConfig) -> int:
+        """One: each segment is painted forward on its own worker (a backward pass would
+        need the next segment's frames; segments cross-fade at their seams instead)."""
+        return 1
+
     def sequence_manifest(self, total: int, video: VideoConfig) -> dict[str, Any]:
         if video.temporal == "none":
             return {}

@@ -20,6 +20,7 @@ from ..io.video import VideoInfo, write_video
 from ..store import FrameStore
 from .common import require_sequence_init, style_settings
 from .engine import Engine
+from .passes import frames_done, pass_store
 from .space import SpaceNeed, check_space, image_bytes
 
 FinishStore = Callable[[FrameStore, Reporter], None]
@@ -51,11 +52,14 @@ def sequence_settings(
         anchor_every=video.anchor_every,
         fill=video.fill,
         first_iterations=video.first_iterations,
+        passes=engine.sequence_passes(video),
         device=backend.device.type,
         source=source,
         size=list(size),
         frames=frames,
     )
+    if settings["passes"] > 1:
+        settings["pass_iterations"] = video.pass_iterations
     settings.update(engine.sequence_manifest(frames, video))
     return settings
 
@@ -65,9 +69,11 @@ def frames_need(work_folder: Path, settings: dict[str, Any], *, total: int) -> S
     run with the same settings are already there)."""
     if "size" not in settings:  # settings that do not say the frame size: nothing to estimate
         return SpaceNeed("frames", Path(work_folder).parent, 0)
+    passes = int(settings.get("passes", 1))
     left = total - FrameStore.reusable(work_folder, settings, limit=total)
     size = (int(settings["size"][0]), int(settings["size"][1]))
-    copies = 1.0
+    # Several passes keep each pass's frames and the content frames until the end.
+    copies = 1.0 if passes == 1 else passes + 1.0
     if "segment" in settings:
         # Coherent Ray segments paint into segment folders (lead-in frames too), then
         # compose the clip's frames beside them: two copies for a while.
@@ -107,17 +113,21 @@ def run_sequence(
     require_sequence_init(engine.settings.style)
     check_space([frames_need(work_folder, settings, total=total), *outputs])
     store = FrameStore.open(work_folder, settings, restart=restart)
-    resumed = store.finished(limit=total)
+    passes = engine.sequence_passes(video)
+    resumed = frames_done(store, total, passes)
     counter = _Counter()
     try:
         engine.paint_sequence(frames, total=total, store=store, video=video, reporter=Tee(counter, reporter))
     except KeyboardInterrupt:
+        done = f"{counter.done} of {total} {unit}"
+        if passes > 1:
+            done = f"{counter.done} of {total * passes} paintings ({passes} passes over {total} {unit})"
         raise Interrupted(
-            f"interrupted after {counter.done} of {total} {unit} (kept in {store.folder}); "
-            "run the same command again to resume"
+            f"interrupted after {done} (kept in {store.folder}); run the same command again to resume"
         ) from None
     finished = store.finished(limit=total)
     if finished < total:
+        finished = pass_store(store, 0, passes).finished(limit=total)  # the frames the source gave
         raise DecodeError(f"only {finished} of {total} frames could be read back; the source changed during the run")
     reporter.finishing()
     finish(store, reporter)

@@ -145,14 +145,13 @@ def estimate_seconds(plan: VideoPlan, stylizer: Stylizer, video: VideoConfig, *,
             earlier.append(EarlierFrame(video.anchor_every, first, first, anchor=True))
         carry_earlier(first, earlier, fill=video.fill)
     flow = time.perf_counter() - flow_start
-    return (
-        sum(
-            _full_size_steps(plan.size, budget, stylizer.config, video, first=index == 0)
-            for index, budget in enumerate(frame_budgets(plan.info.frames, video, stylizer.config))
-        )
-        * step
-        + (plan.info.frames - 1) * flow
+    passes = video.sequence_passes
+    budgets = frame_budgets(plan.info.frames, video, stylizer.config, passes=passes)
+    steps = sum(
+        _full_size_steps(plan.size, budget, stylizer.config, video, first=index == 0)
+        for index, budget in enumerate(budgets)
     )
+    return steps * step + (plan.info.frames - 1) * passes * flow
 
 
 def _full_size_steps(

@@ -19,7 +19,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from ..events import BatchEvent, ItemEvent, IterationEvent, Reporter
+from ..events import BatchEvent, ItemEvent, IterationEvent, Reporter, painting_of
 
 if TYPE_CHECKING:
     pass
@@ -156,8 +156,13 @@ class FrameBars(_Display, Reporter):
         budgets: Sequence[int],
         label: str = "frames",
         finish_label: str = "encoding",
+        frames: int = 0,
         clock: Callable[[], float] | None = None,
     ) -> None:
+        # ``frames``: a sequence's frames, when painted in several passes (one item each
+        # time a frame is painted; see ``events.painting_of``).
+        self.passes = len(budgets) // frames if frames else 1
+        self.sequence_frames = frames
         self.total = len(budgets)
         self.work = StepBudget(budgets)
         self.progress = _progress(quiet=quiet, label_width=9, clock=clock)
@@ -183,7 +188,11 @@ class FrameBars(_Display, Reporter):
 
     def item_started(self, index: int) -> None:
         self.current = index
-        self.progress.reset(self.steps, total=1, description=f"frame {index + 1}", detail="", visible=True)
+        description = f"frame {index + 1}"
+        if self.passes > 1:
+            number, frame = painting_of(index, self.sequence_frames)
+            description = f"pass {number + 1}/{self.passes} frame {frame + 1}"
+        self.progress.reset(self.steps, total=1, description=description, detail="", visible=True)
 
     def item_done(self, event: ItemEvent) -> None:
         steps: int | None

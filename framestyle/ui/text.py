@@ -109,6 +109,13 @@ def memory_text(need: MemoryNeed | None) -> str:
     return line
 
 
+def _passes(video: VideoConfig) -> str:
+    passes = video.sequence_passes
+    if passes == 1:
+        return ""
+    return f", then {passes - 1} more pass{'es' if passes > 2 else ''} of {video.pass_iterations} per frame"
+
+
 def video_dry_run_text(
     plan: VideoPlan,
     style: StyleConfig,
@@ -145,7 +152,7 @@ def video_dry_run_text(
         f"audio: {audio}\n"
         + (f"{note}\n" if note else "")
         + f"temporal: {video.temporal}; steps: {video.first_iterations} first, "
-        f"{style.iterations} per later frame (early stop may end sooner)\n"
+        f"{style.iterations} per later frame{_passes(video)} (early stop may end sooner)\n"
         f"output: {plan.output}{video_codec}{' (original | painted, side by side)' if plan.side_by_side else ''}\n"
         f"{timing}{disk}\n{memory_text(plan.memory)}"
     )
