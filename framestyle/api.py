@@ -119,7 +119,8 @@ def stylize_video(
     **settings: Any,
 ) -> Any:
     """Paint a clip into ``output`` (.mp4, .mkv, .mov, .webm), temporally coherent, with
-    its frame rate and audio; resumable like the command. Returns a VideoOutcome."""
+    its frame rate and audio; resumable like the command. ``progress`` gets a FrameEvent
+    per painting (each frame once per pass). Returns a VideoOutcome."""
     from .pipeline import open_engine, plan_video
     from .pipeline import stylize_video as run_video
 

@@ -174,8 +174,7 @@ class VideoConfig:
 
     @property
     def sequence_passes(self) -> int:
-        """Passes over a sequence painted in one process: only the flow mode makes more
-        than one (the later passes warp along the flow from the other direction)."""
+        """Passes over a sequence: only the flow mode makes more than one."""
         return self.passes if self.temporal == "flow" else 1
 
 
@@ -205,17 +204,12 @@ class RayConfig:
 
 
 # Later video frames start from the earlier results, warped, and need far fewer steps
-# than a picture started from its content; used unless a preset or flag sets
-# `iterations`. Measured at 256 px on four clips: 20 steps were steadier than 50
-# (bear 0.93x against 1.17x the original's warping error) with the same style loss.
-# With the second pass (`passes`, `pass_iterations`) repainting every frame, 10 steps in
-# the first pass gave what 20 did (shuttle 4.09x against 4.07x, pan 0.44x both) in half the time.
+# than a picture started from its content. Measured at 256 px: 20 steps were steadier than
+# 50 (bear 0.93x against 1.17x the source's warping error), and with the backward pass
+# (`passes`) 10 in each pass gave what 20 + 10 did (shuttle 4.09x, 4.07x) in less time.
+# The first frame paints over two scales: on bear at 256 px 37 s instead of 69 s on 2
+# cores, its fp32 loss 1.011x that of 300 single-scale steps.
 VIDEO_FRAME_ITERATIONS = 10
-
-# What a sequence changes in the look's defaults: the later frames' budget, and two
-# scales for every frame painted from scratch (later frames always paint at one scale).
-# On bear at 256 px the first frame took 37 s instead of 69 s on 2 cores, its fp32 loss
-# 1.011x that of 300 single-scale steps.
 VIDEO_DEFAULTS: dict[str, Any] = {"iterations": VIDEO_FRAME_ITERATIONS, "scales": 2}
 
 # Preview sheets: small cells, a short budget and an eager early stop, so a 3x3 sheet
@@ -398,18 +392,5 @@ def default_of(cls: type, name: str) -> Any:
     raise KeyError(name)
 
 
-__all__ = [
-    "VGG_LAYERS",
-    "VIDEO_DEFAULTS",
-    "VIDEO_FRAME_ITERATIONS",
-    "RayConfig",
-    "RuntimeConfig",
-    "StyleConfig",
-    "VideoConfig",
-    "build",
-    "coerce",
-    "default_of",
-    "load_preset",
-    "load_user_defaults",
-    "merge_settings",
-]
+__all__ = ["VGG_LAYERS", "VIDEO_DEFAULTS", "VIDEO_FRAME_ITERATIONS", "RayConfig", "RuntimeConfig", "StyleConfig"]
+__all__ += ["VideoConfig", "build", "coerce", "default_of", "load_preset", "load_user_defaults", "merge_settings"]

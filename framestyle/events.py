@@ -39,7 +39,10 @@ class IterationEvent:
 
 @dataclass(frozen=True)
 class FrameEvent:
-    """One frame of a sequence finished (or found finished in the work folder)."""
+    """One painting of a sequence's frame finished (or found finished in the work folder).
+
+    With several passes (``VideoConfig.passes``) each frame is painted once per pass:
+    ``index`` and ``total`` count paintings, and ``painting_of`` gives the pass and frame."""
 
     index: int  # 0-based
     total: int

@@ -48,5 +48,5 @@ def test_the_readme_python_example_runs(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     assert "(64, 96, 3) uint8" in proc.stdout
-    assert "frame 3/3" in proc.stdout and (tmp_path / "bear_starry.mp4").stat().st_size > 0
+    assert "painting 6/6" in proc.stdout and (tmp_path / "bear_starry.mp4").stat().st_size > 0
     assert proc.stderr.strip() == ""  # the library prints nothing of its own
