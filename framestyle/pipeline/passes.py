@@ -48,9 +48,8 @@ def painted_in_order(store: FrameStore, order: list[int]) -> int:
 
 
 def paintings_done(store: FrameStore, total: int, passes: int) -> int:
-    """The paintings (a frame in one pass) an earlier run finished, over all passes."""
-    if passes == 1:
-        return store.finished(limit=total)
+    """The paintings (a frame in one pass) an earlier run finished, over all passes (one
+    pass: the frames finished in a row, as ``store.finished`` counts them)."""
     return sum(painted_in_order(pass_store(store, n, passes), pass_order(n, total)) for n in range(passes))
 
 
