@@ -143,7 +143,7 @@ class VideoConfig:
     temporal_frames: tuple[int, ...] = (1, 2, 4)  # earlier frames the temporal term looks back to
     anchor_every: int = 8  # every N-th frame is an anchor later ones warp from directly; 0: none
     fill: Fill = "warped"  # what a pixel no earlier frame explains starts from
-    first_iterations: int = 300  # the first frame starts from scratch; later ones use `iterations`
+    first_iterations: int = 200  # the first frame starts from scratch; later ones use `iterations`
     passes: int = 2  # flow mode: passes over the clip, alternating direction (1: forward only)
     pass_iterations: int = 10  # steps per frame in each pass after the first
     crf: int = 18  # constant quality (x264, x265, VP9, AV1): 0 best ... 51 worst
@@ -207,10 +207,14 @@ class RayConfig:
 # than a picture started from its content. Measured at 256 px: 20 steps were steadier than
 # 50 (bear 0.93x against 1.17x the source's warping error), and with the backward pass
 # (`passes`) 10 in each pass gave what 20 + 10 did (shuttle 4.09x, 4.07x) in less time.
-# The first frame paints over two scales: on bear at 256 px 37 s instead of 69 s on 2
-# cores, its fp32 loss 1.011x that of 300 single-scale steps.
+# The first frame paints 200 steps at its own size (`first_iterations`). Two scales (200
+# steps at half size, 100 at full) were faster (Sintel 29 s instead of 36 s) but ended
+# further from a 300-step still (1.059x against 1.011x; bunny 1.043x against 1.023x):
+# the half-size steps settle on a coarser texture that the full size keeps. Every later
+# frame inherits it: with the single-size first frame Sintel's content loss fell from
+# 1.31x to 1.27x the stills', bunny's from 1.29x to 1.17x.
 VIDEO_FRAME_ITERATIONS = 10
-VIDEO_DEFAULTS: dict[str, Any] = {"iterations": VIDEO_FRAME_ITERATIONS, "scales": 2}
+VIDEO_DEFAULTS: dict[str, Any] = {"iterations": VIDEO_FRAME_ITERATIONS}
 
 # Preview sheets: small cells, a short budget and an eager early stop, so a 3x3 sheet
 # takes well under a minute and a half on a laptop CPU.
