@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -12,6 +14,7 @@ from ..backend import Backend, resolve_backend
 from ..config import VideoConfig
 from ..errors import FramestyleError
 from ..events import SILENT, FrameEvent, Reporter
+from ..flow import EarlierFrame
 from ..store import FrameStore
 from ..stylize import Stylizer
 from ..tensors import to_tensor
@@ -64,6 +67,11 @@ class LocalEngine:
         stylize_sequence(frames, total=total, store=store, stylizer=self.stylizer, video=video, reporter=reporter)
 
 
+# A painter: (position in the pass, frame index, content, earlier frames) -> (picture, steps, loss).
+Painting = tuple[np.ndarray, int, float]
+Painter = Callable[[int, int, np.ndarray, list[EarlierFrame]], Painting]
+
+
 def stylize_sequence(
     frames: Iterable[np.ndarray],
     *,
@@ -82,95 +90,82 @@ def stylize_sequence(
     item ``n * total + k`` (one pass: the frame's index).
     """
     passes = video.sequence_passes
-    first = pass_store(store, 0, passes)
     contents = content_store(store) if passes > 1 else None
-    items = total * passes
-    _first_pass(frames, total, items, store=first, contents=contents, stylizer=stylizer, video=video, reporter=reporter)
-    if contents is None or first.finished(limit=total) < total:
+    run = _PassRun(total=total, passes=passes, store=store, video=video, reporter=reporter)
+    run.paint(0, _first_frames(frames, total, stylizer), _first_painter(stylizer, video, contents, reporter))
+    if contents is None or pass_store(store, 0, passes).finished(limit=total) < total:
         return  # one pass, or the source ended early (the driver reports that)
     for number in range(1, passes):
-        _later_pass(
-            number,
-            passes,
-            total=total,
-            store=store,
-            contents=contents,
-            stylizer=stylizer,
-            video=video,
-            reporter=reporter,
+        in_order = ((index, contents.load(index)) for index in pass_order(number, total))
+        painter = _later_painter(stylizer, video, pass_store(store, number - 1, passes), reporter)
+        run.paint(number, in_order, painter)
+
+
+def _first_painter(stylizer: Stylizer, video: VideoConfig, contents: FrameStore | None, reporter: Reporter) -> Painter:
+    """The first pass: each frame from the earlier ones; keeps the content for later passes."""
+
+    def paint(position: int, index: int, content: np.ndarray, earlier: list[EarlierFrame]) -> Painting:
+        output, result = paint_frame(stylizer, content, earlier, video=video, reporter=reporter)
+        if contents is not None:
+            contents.save(index, content)  # before the frame: a painted frame has its content
+        return output, result.iterations, result.loss
+
+    return paint
+
+
+def _later_painter(stylizer: Stylizer, video: VideoConfig, prior: FrameStore, reporter: Reporter) -> Painter:
+    """A later pass: each frame from its previous pass's picture (``prior``) and the frames
+    this pass painted before it, the other way along the clip. The pass's first frame has
+    none of those, so it keeps its previous picture."""
+
+    def paint(position: int, index: int, content: np.ndarray, earlier: list[EarlierFrame]) -> Painting:
+        if position == 0:
+            return prior.load(index), 0, float("nan")
+        output, result = paint_frame(
+            stylizer, content, earlier, video=video, prior=prior.load(index), reporter=reporter
         )
+        return output, result.iterations, result.loss
+
+    return paint
 
 
-def _first_pass(
-    frames: Iterable[np.ndarray],
-    total: int,
-    items: int,
-    *,
-    store: FrameStore,
-    contents: FrameStore | None,
-    stylizer: Stylizer,
-    video: VideoConfig,
-    reporter: Reporter,
-) -> None:
-    done = store.finished(limit=total)
-    history = FrameHistory(video)
-    for index, content in enumerate(frames):
-        if index >= total:
-            break
+def _first_frames(frames: Iterable[np.ndarray], total: int, stylizer: Stylizer) -> Iterator[tuple[int, np.ndarray]]:
+    """The first pass's (index, content): the decoded frames, up to ``total``."""
+    for index, content in enumerate(itertools.islice(frames, total)):
         if index == 0 and stylizer.config.preserve_color:
             # The clip's first frame, also when resuming: the same style targets as before.
             stylizer.set_color_reference(to_tensor(content))
-        if index < done:
-            if index >= done - history.depth:
-                history.push(index, content, store.load(index))
-            reporter.item_done(FrameEvent(index, items, 0, 0.0, float("nan"), resumed=True))
-            continue
-        reporter.item_started(index)
-        start = time.perf_counter()
-        output, result = paint_frame(stylizer, content, history.earlier(), video=video, reporter=reporter)
-        if contents is not None:
-            contents.save(index, content)  # before the frame: a painted frame has its content
-        store.save(index, output)
-        history.push(index, content, output)
-        seconds = time.perf_counter() - start
-        reporter.item_done(FrameEvent(index, items, result.iterations, seconds, result.loss, resumed=False))
+        yield index, content
 
 
-def _later_pass(
-    number: int,
-    passes: int,
-    *,
-    total: int,
-    store: FrameStore,
-    contents: FrameStore,
-    stylizer: Stylizer,
-    video: VideoConfig,
-    reporter: Reporter,
-) -> None:
-    """Pass ``number``: each frame from its previous pass's picture and the frames this
-    pass painted before it (the other way along the clip); its first frame is copied."""
-    prior, target = pass_store(store, number - 1, passes), pass_store(store, number, passes)
-    order = pass_order(number, total)
-    done = painted_in_order(target, order)
-    history = FrameHistory(video)
-    for position, index in enumerate(order):
-        item = number * total + position
-        if position < done:
-            if position >= done - history.depth:
-                history.push(position, contents.load(index), target.load(index))
-            reporter.item_done(FrameEvent(item, total * passes, 0, 0.0, float("nan"), resumed=True))
-            continue
-        content = contents.load(index)
-        reporter.item_started(item)
-        start = time.perf_counter()
-        if position == 0:
-            output, iterations, loss = prior.load(index), 0, float("nan")
-        else:
-            output, result = paint_frame(
-                stylizer, content, history.earlier(), video=video, prior=prior.load(index), reporter=reporter
-            )
-            iterations, loss = result.iterations, result.loss
-        target.save(index, output)
-        history.push(position, content, output)
-        seconds = time.perf_counter() - start
-        reporter.item_done(FrameEvent(item, total * passes, iterations, seconds, loss, resumed=False))
+@dataclass(frozen=True)
+class _PassRun:
+    """What every pass over one sequence shares: where it writes and whom it tells."""
+
+    total: int
+    passes: int
+    store: FrameStore
+    video: VideoConfig
+    reporter: Reporter
+
+    def paint(self, number: int, frames: Iterable[tuple[int, np.ndarray]], painter: Painter) -> None:
+        """Pass ``number`` over ``frames`` (index, content) in its order, skipping the
+        frames an earlier run finished (refilling the history from the last few)."""
+        target = pass_store(self.store, number, self.passes)
+        done = painted_in_order(target, pass_order(number, self.total))
+        items = self.total * self.passes
+        history = FrameHistory(self.video)
+        for position, (index, content) in enumerate(frames):
+            item = number * self.total + position
+            if position < done:
+                if position >= done - history.depth:
+                    history.push(position, content, target.load(index))
+                self.reporter.item_done(FrameEvent(item, items, 0, 0.0, float("nan"), resumed=True))
+                continue
+            self.reporter.item_started(item)
+            start = time.perf_counter()
+            output, steps, loss = painter(position, index, content, history.earlier())
+            target.save(index, output)
+            history.push(position, content, output)
+            seconds = time.perf_counter() - start
+            self.reporter.item_done(FrameEvent(item, items, steps, seconds, loss, resumed=False))
