@@ -39,6 +39,7 @@ Optimizer = Literal["lbfgs", "adam"]
 Pooling = Literal["max", "avg"]
 Device = Literal["auto", "cpu", "cuda"]
 Precision = Literal["auto", "fp32", "bf16"]
+START_IMAGES = ("content", "style-colors", "noise")  # `init` values that are not a file
 
 
 def _positive(name: str, value: float) -> None:
@@ -75,7 +76,7 @@ class StyleConfig:
     style_layer_weights: tuple[float, ...] = ()  # empty: equal weights
     style_blend: tuple[float, ...] = ()  # one weight per style image; empty: equal
     style_scale: float = 1.0  # style image size relative to the output
-    init: str = "content"  # "content", "noise", or an image path
+    init: str = "content"  # one of START_IMAGES, or an image path
     tolerance: float = 1e-4  # early stop: relative loss change per step ...
     patience: int = 20  # ... staying below tolerance for this many steps
     scales: int = 1  # coarse-to-fine: number of sizes
@@ -111,7 +112,7 @@ class StyleConfig:
         if self.style_blend and sum(self.style_blend) <= 0:
             raise ConfigError("style_blend must have a positive sum")
         if not self.init:
-            raise ConfigError("init must be 'content', 'noise' or an image path")
+            raise ConfigError("init must be 'content', 'style-colors', 'noise' or an image path")
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,7 @@ class VideoConfig:
     temporal_frames: tuple[int, ...] = (1, 2, 4)  # earlier frames the temporal term looks back to
     anchor_every: int = 8  # every N-th frame is an anchor later ones warp from directly; 0: none
     fill: Fill = "warped"  # what a pixel no earlier frame explains starts from
-    first_iterations: int = 200  # the first frame starts from scratch; later ones use `iterations`
+    first_iterations: int = 170  # the first frame starts from scratch; later ones use `iterations`
     passes: int = 2  # flow mode: passes over the clip, alternating direction (1: forward only)
     pass_iterations: int = 10  # steps per frame in each pass after the first
     crf: int = 18  # constant quality (x264, x265, VP9, AV1): 0 best ... 51 worst
@@ -207,14 +208,12 @@ class RayConfig:
 # than a picture started from its content. Measured at 256 px: 20 steps were steadier than
 # 50 (bear 0.93x against 1.17x the source's warping error), and with the backward pass
 # (`passes`) 10 in each pass gave what 20 + 10 did (shuttle 4.09x, 4.07x) in less time.
-# The first frame paints 200 steps at its own size (`first_iterations`). Two scales (200
-# steps at half size, 100 at full) were faster (Sintel 29 s instead of 36 s) but ended
-# further from a 300-step still (1.059x against 1.011x; bunny 1.043x against 1.023x):
-# the half-size steps settle on a coarser texture that the full size keeps. Every later
-# frame inherits it: with the single-size first frame Sintel's content loss fell from
-# 1.31x to 1.27x the stills', bunny's from 1.29x to 1.17x.
+# The first frame paints 170 steps at its own size (`first_iterations`) from the content in
+# the style's colours (`init`): nearer a 300-step still than 200 steps from the content
+# (bunny 0.988x against 1.023x, bear 1.004x against 1.010x; Sintel 1.016x against 1.011x)
+# and 15% sooner. Two scales were faster but coarser, a texture later frames inherit.
 VIDEO_FRAME_ITERATIONS = 10
-VIDEO_DEFAULTS: dict[str, Any] = {"iterations": VIDEO_FRAME_ITERATIONS}
+VIDEO_DEFAULTS: dict[str, Any] = {"iterations": VIDEO_FRAME_ITERATIONS, "init": "style-colors"}
 
 # Preview sheets: small cells, a short budget and an eager early stop, so a 3x3 sheet
 # takes well under a minute and a half on a laptop CPU.

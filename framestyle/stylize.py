@@ -16,7 +16,7 @@ import torch
 
 from . import color
 from .backend import Backend, resolve_backend
-from .config import VGG_LAYERS, RuntimeConfig, StyleConfig
+from .config import START_IMAGES, VGG_LAYERS, RuntimeConfig, StyleConfig
 from .errors import ConfigError
 from .events import SILENT, IterationEvent, Reporter
 from .model import VGG19Features, load_vgg19
@@ -115,11 +115,15 @@ class Stylizer:
             return objective.by_kind(objective(image.to(self.device)))
 
     def start_image(self, content: torch.Tensor) -> torch.Tensor:
-        """The configured start: the content, or seeded noise."""
+        """The configured start: the content, the content in the style's colours, or seeded noise."""
         if self.config.init == "noise":
             generator = torch.Generator().manual_seed(self.config.seed)
             return torch.rand(content.shape, generator=generator).to(self.device)
-        if self.config.init == "content":
+        if self.config.init == "style-colors" and not self.config.preserve_color:
+            # With preserve_color the style is matched to the content instead (and the
+            # content here is its luminance), so the content is already the right start.
+            return color.match_colors(content, self.targets.styles, self.targets.blend)
+        if self.config.init in START_IMAGES:
             return content
         raise ConfigError("init names an image file: read it and pass it as init= (or use 'content' or 'noise')")
 

@@ -115,3 +115,48 @@ def test_style_targets_are_computed_once_per_size(pair):
     cached = stylizer.targets.losses((content.shape[-1], content.shape[-2]))
     stylizer.stylize(content)
     assert stylizer.targets.losses((content.shape[-1], content.shape[-2])) is cached
+
+
+def _colour_moments(image):
+    pixels = image.reshape(3, -1).double()
+    return pixels.mean(dim=1), torch.cov(pixels)
+
+
+def test_match_colors_gives_the_style_mean_and_covariance(pair):
+    _, style = pair
+    # Colours spread in every direction (above the floor on flat frames), and a style
+    # kept away from the clamp at 0 and 1, which would cut the matched spread.
+    muted = 0.2 + 0.6 * torch.rand((1, 3, 48, 40), generator=torch.Generator().manual_seed(1))
+    narrow = 0.35 + 0.3 * style
+    matched = color.match_colors(muted, [narrow], [1.0])
+    mean, cov = _colour_moments(matched)
+    want_mean, want_cov = _colour_moments(narrow)
+    assert torch.allclose(mean, want_mean, atol=1e-3)
+    assert torch.allclose(cov, want_cov, atol=1e-4)
+    # The symmetric square roots: the same result whatever the order of the channels.
+    swapped = color.match_colors(muted[:, [2, 0, 1]], [narrow[:, [2, 0, 1]]], [1.0])
+    assert torch.allclose(swapped, matched[:, [2, 0, 1]], atol=1e-5)
+
+
+def test_match_colors_blends_styles_and_does_not_blow_up_a_flat_frame(pair):
+    content, style = pair
+    # Two styles weighted 3:1 give the moments of their pixels pooled 3:1.
+    dark, light = 0.2 + 0.2 * style, 0.5 + 0.2 * style.flip(-1)
+    pooled = torch.cat([dark, dark, dark, light], dim=-1)
+    blended = color.match_colors(0.4 + 0.2 * content, [dark, light], [3.0, 1.0])
+    assert torch.allclose(_colour_moments(blended)[0], _colour_moments(pooled)[0], atol=1e-3)
+    # A near-flat frame (noise of 1 level) keeps its noise small: the spread is floored.
+    flat = 0.5 + torch.randn(content.shape, generator=torch.Generator().manual_seed(0)) / 255
+    out = color.match_colors(flat, [style], [1.0])
+    assert float(out.std()) < 0.5 * float(style.std())
+
+
+def test_style_colors_start(pair):
+    content, style = pair
+    start = Stylizer([style], config=StyleConfig(size=64, init="style-colors"), runtime=FP32).start_image(content)
+    assert start.shape == content.shape
+    assert torch.allclose(_colour_moments(start)[0], _colour_moments(style)[0], atol=0.03)
+    kept = StyleConfig(size=64, init="style-colors", preserve_color=True)
+    assert torch.equal(Stylizer([style], config=kept, runtime=FP32).start_image(content), content)
+    result, events = _run(pair, init="style-colors", iterations=10)
+    assert events[-1].losses["style"] < events[0].losses["style"]

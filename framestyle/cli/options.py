@@ -124,7 +124,10 @@ PreserveColorOpt = Annotated[
     ),
 ]
 PoolingOpt = Annotated[Pooling | None, _setting("max or avg.", "pooling", LOOK)]
-InitOpt = Annotated[str | None, _setting("content, noise, or an image path.", "init", LOOK)]
+InitOpt = Annotated[
+    str | None,
+    _setting("content, style-colors (the content in the style's colours), noise, or an image path.", "init", LOOK),
+]
 SeedOpt = Annotated[int | None, _setting("Random seed; same seed, same output on CPU.", "seed", LOOK)]
 
 # Optimization.

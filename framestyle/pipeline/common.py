@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from ..backend import Backend
-from ..config import RuntimeConfig, StyleConfig
+from ..config import START_IMAGES, RuntimeConfig, StyleConfig
 from ..errors import ConfigError
 from ..io.images import read_image, resize_rgb
 from ..stylize import Stylizer
@@ -54,16 +54,18 @@ def make_stylizer(
 
 def init_image(config: StyleConfig, size: tuple[int, int]) -> torch.Tensor | None:
     """The start image when ``init`` names a file, resized to the output; None otherwise."""
-    if config.init in ("content", "noise"):
+    if config.init in START_IMAGES:
         return None
     return to_tensor(resize_rgb(read_image(Path(config.init), what="init image"), size))
 
 
 def require_sequence_init(config: StyleConfig) -> None:
     """Frames after the first start from the previous frame, so a start image file would
-    only ever paint the first: sequences accept 'content' or 'noise'."""
-    if config.init not in ("content", "noise"):
-        raise ConfigError("`init` for sequences (videos, ordered folders) must be 'content' or 'noise', not an image")
+    only ever paint the first: sequences accept 'content', 'style-colors' or 'noise'."""
+    if config.init not in START_IMAGES:
+        raise ConfigError(
+            "`init` for sequences (videos, ordered folders) must be 'content', 'style-colors' or 'noise', not an image"
+        )
 
 
 def file_identity(path: Path) -> dict[str, Any]:
