@@ -70,8 +70,8 @@ def _matrix_power(symmetric: torch.Tensor, power: float, floor: float = 0.0) -> 
 def match_colors(
     content_rgb: torch.Tensor, styles_rgb: Sequence[torch.Tensor], weights: Sequence[float]
 ) -> torch.Tensor:
-    """The content with the styles' colour mean and covariance (the weighted mixture of
-    ``styles_rgb``): x' = S^1/2 C^-1/2 (x - mu_c) + mu_s.
+    """The content (1x3xHxW) with the styles' colour mean and covariance (the weighted
+    mixture of ``styles_rgb``): x' = S^1/2 C^-1/2 (x - mu_c) + mu_s.
 
     This is the linear colour transfer Gatys et al. (2017, "Controlling perceptual factors
     in neural style transfer", section 5) apply to the style to keep the content's colours;

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -70,6 +71,9 @@ class LocalEngine:
 # A painter: (position in the pass, frame index, content, earlier frames) -> (picture, steps, loss).
 Painting = tuple[np.ndarray, int, float]
 Painter = Callable[[int, int, np.ndarray, list[EarlierFrame]], Painting]
+# A frame's content, read only when the pass needs it: a resumed later pass skips most
+# finished frames without loading them.
+Content = Callable[[], np.ndarray]
 
 
 def stylize_sequence(
@@ -96,7 +100,7 @@ def stylize_sequence(
     if contents is None or pass_store(store, 0, passes).finished(limit=total) < total:
         return  # one pass, or the source ended early (the driver reports that)
     for number in range(1, passes):
-        in_order = ((index, contents.load(index)) for index in pass_order(number, total))
+        in_order = ((index, functools.partial(contents.load, index)) for index in pass_order(number, total))
         painter = _later_painter(stylizer, video, pass_store(store, number - 1, passes), reporter)
         run.paint(number, in_order, painter)
 
@@ -129,13 +133,13 @@ def _later_painter(stylizer: Stylizer, video: VideoConfig, prior: FrameStore, re
     return paint
 
 
-def _first_frames(frames: Iterable[np.ndarray], total: int, stylizer: Stylizer) -> Iterator[tuple[int, np.ndarray]]:
+def _first_frames(frames: Iterable[np.ndarray], total: int, stylizer: Stylizer) -> Iterator[tuple[int, Content]]:
     """The first pass's (index, content): the decoded frames, up to ``total``."""
     for index, content in enumerate(itertools.islice(frames, total)):
         if index == 0 and stylizer.config.preserve_color:
             # The clip's first frame, also when resuming: the same style targets as before.
             stylizer.set_color_reference(to_tensor(content))
-        yield index, content
+        yield index, functools.partial(_same, content)
 
 
 @dataclass(frozen=True)
@@ -148,24 +152,29 @@ class _PassRun:
     video: VideoConfig
     reporter: Reporter
 
-    def paint(self, number: int, frames: Iterable[tuple[int, np.ndarray]], painter: Painter) -> None:
+    def paint(self, number: int, frames: Iterable[tuple[int, Content]], painter: Painter) -> None:
         """Pass ``number`` over ``frames`` (index, content) in its order, skipping the
         frames an earlier run finished (refilling the history from the last few)."""
         target = pass_store(self.store, number, self.passes)
         done = painted_in_order(target, pass_order(number, self.total))
         items = self.total * self.passes
         history = FrameHistory(self.video)
-        for position, (index, content) in enumerate(frames):
+        for position, (index, content_of) in enumerate(frames):
             item = number * self.total + position
             if position < done:
                 if position >= done - history.depth:
-                    history.push(position, content, target.load(index))
+                    history.push(position, content_of(), target.load(index))
                 self.reporter.item_done(FrameEvent(item, items, 0, 0.0, float("nan"), resumed=True))
                 continue
             self.reporter.item_started(item)
             start = time.perf_counter()
+            content = content_of()
             output, steps, loss = painter(position, index, content, history.earlier())
             target.save(index, output)
             history.push(position, content, output)
             seconds = time.perf_counter() - start
             self.reporter.item_done(FrameEvent(item, items, steps, seconds, loss, resumed=False))
+
+
+def _same(content: np.ndarray) -> np.ndarray:
+    return content
