@@ -89,10 +89,12 @@ def _truncated_mp4(k: Kit) -> Path:
     return k.file("half.mp4", data[: len(data) // 2])
 
 
-def _av1_clip(k: Kit) -> Path:
-    # OpenCV opens this container but this build has no AV1 decoder: no frame decodes.
-    return make_clip(
-        k.folder / "av1.mp4",
+def _undecodable_clip(k: Kit) -> Path:
+    """An H.264 MP4 whose sample data is zeroed: the container and the decoder open, but
+    no frame decodes. (An AV1 clip did this until OpenCV 5 brought an AV1 decoder; a
+    damaged payload does not depend on which codecs a build has.)"""
+    path = make_clip(
+        k.folder / "undecodable.mp4",
         "-f",
         "lavfi",
         "-i",
@@ -100,10 +102,16 @@ def _av1_clip(k: Kit) -> Path:
         "-frames:v",
         "3",
         "-c:v",
-        "libaom-av1",
-        "-cpu-used",
-        "8",
+        "libx264",
+        "-pix_fmt",
+        "yuv420p",
     )
+    data = bytearray(path.read_bytes())
+    box = data.index(b"mdat")
+    size = int.from_bytes(data[box - 4 : box], "big")
+    data[box + 4 : box - 4 + size] = bytes(size - 8)
+    path.write_bytes(bytes(data))
+    return path
 
 
 def _config(k: Kit, text: str) -> Path:
@@ -151,7 +159,7 @@ REFUSALS = [
     ),
     Refusal(
         "video that opens but decodes no frame",
-        lambda k: ["video", _av1_clip(k), k.starry, "-o", k.out()],
+        lambda k: ["video", _undecodable_clip(k), k.starry, "-o", k.out()],
         ("no frame could be decoded",),
     ),
     Refusal(
