@@ -13,6 +13,7 @@ import torch
 
 from .config import Optimizer, StyleConfig
 from .events import SILENT, IterationEvent, Reporter
+from .lbfgs import HISTORY, ImageLBFGS
 from .objective import Evaluation, Objective
 
 
@@ -50,11 +51,18 @@ class Optimized:
     stopped_early: bool
 
 
-def make_optimizer(image: torch.Tensor, rule: StepRule) -> torch.optim.Optimizer:
+def make_optimizer(image: torch.Tensor, rule: StepRule, *, warm_start: bool = False) -> torch.optim.Optimizer:
+    """The optimizer for ``rule``. L-BFGS takes one function evaluation per step, so a step
+    is one forward+backward and the progress bar moves evenly. From a warm start (the
+    picture is already painted: an earlier frame carried along the flow) its first step
+    moves a set distance (``ImageLBFGS``); from scratch it is torch's, whose cautious
+    first step painted first frames as well or better (see ``framestyle.lbfgs``)."""
     if rule.optimizer == "lbfgs":
-        # One function evaluation per step, so a step is one forward+backward and the
-        # progress bar moves evenly; L-BFGS keeps its history across steps.
-        return torch.optim.LBFGS([image], lr=1.0, max_iter=1, history_size=50, tolerance_grad=0.0, tolerance_change=0.0)
+        if warm_start:
+            return ImageLBFGS([image])
+        return torch.optim.LBFGS(
+            [image], lr=1.0, max_iter=1, history_size=HISTORY, tolerance_grad=0.0, tolerance_change=0.0
+        )
     return torch.optim.Adam([image], lr=rule.learning_rate)
 
 
@@ -66,13 +74,15 @@ def optimize_image(
     rule: StepRule = StepRule(),
     position: Position = Position(),
     reporter: Reporter = SILENT,
+    warm_start: bool = False,
 ) -> Optimized:
-    """Minimize ``objective`` over the pixels of an image started at ``init``."""
+    """Minimize ``objective`` over the pixels of an image started at ``init`` (``warm_start``:
+    ``init`` is already a painting, see ``make_optimizer``)."""
     started = position.started or time.perf_counter()
     total = position.total or budget
     height, width = init.shape[-2:]
     image = init.detach().clone(memory_format=torch.contiguous_format).requires_grad_(True)
-    optimizer = make_optimizer(image, rule)
+    optimizer = make_optimizer(image, rule, warm_start=warm_start)
     last: list[Evaluation] = []
 
     def closure() -> torch.Tensor:

@@ -125,7 +125,9 @@ class Stylizer:
             return color.match_colors(content, self.targets.styles, self.targets.blend)
         if self.config.init in START_IMAGES:
             return content
-        raise ConfigError("init names an image file: read it and pass it as init= (or use 'content' or 'noise')")
+        raise ConfigError(
+            "init names an image file: read it and pass it as init= (or use 'content', 'style-colors' or 'noise')"
+        )
 
     def stylize(
         self,
@@ -136,11 +138,13 @@ class Stylizer:
         iterations: int | None = None,
         scales: int | None = None,
         reporter: Reporter = SILENT,
+        warm_start: bool = False,
     ) -> StylizeResult:
         """Stylize one content image (1x3xHxW, RGB [0, 1]) at its own size.
 
         ``init`` overrides the configured start (the previous frame in a video);
-        ``iterations`` and ``scales`` override the configured budget and ladder.
+        ``iterations`` and ``scales`` override the configured budget and ladder;
+        ``warm_start`` says ``init`` is already painted (see ``optimize.make_optimizer``).
         """
         cfg = self.config
         position = Position(started=time.perf_counter())
@@ -172,6 +176,7 @@ class Stylizer:
                 rule=rule,
                 position=position,
                 reporter=reporter,
+                warm_start=warm_start,
             )
             image, done = outcome.image, done + outcome.steps
             loss, losses, early = outcome.loss, outcome.losses, outcome.stopped_early

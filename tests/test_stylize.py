@@ -160,3 +160,16 @@ def test_style_colors_start(pair):
     assert torch.equal(Stylizer([style], config=kept, runtime=FP32).start_image(content), content)
     result, events = _run(pair, init="style-colors", iterations=10)
     assert events[-1].losses["style"] < events[0].losses["style"]
+
+
+def test_a_warm_start_gets_further_in_a_few_steps(pair):
+    """A later video frame starts already painted and gets few steps: ImageLBFGS's first
+    step of a set size must beat torch's probe, which moves the pixels by almost nothing."""
+    content, style = pair
+    config = StyleConfig(size=64, iterations=4, tolerance=0)
+    stylizer = Stylizer([style], config=config, runtime=FP32)
+    painted = stylizer.stylize(content, iterations=30).image
+    carried = torch.roll(painted, shifts=1, dims=-1)  # as if the picture moved by a pixel
+    cold = stylizer.stylize(content, init=carried)
+    warm = stylizer.stylize(content, init=carried, warm_start=True)
+    assert warm.loss < cold.loss

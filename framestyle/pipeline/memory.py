@@ -30,6 +30,7 @@ from ..backend import Backend, resolve_device, resolve_precision
 from ..config import VGG_LAYERS, RayConfig, RuntimeConfig, StyleConfig
 from ..errors import OutOfMemory
 from ..io.images import read_image
+from ..lbfgs import HISTORY
 from ..tensors import MIN_VGG_SIDE, fit_long_side, scale_ladder, split_iterations
 from .common import style_side_limit
 from .space import format_bytes
@@ -50,7 +51,7 @@ STYLE_BYTES_PER_PIXEL = {"fp32": 701.0, "bf16": 335.0}
 # L-BFGS keeps up to 50 (s, y) pairs, each two float32 copies of the image (3 channels,
 # 24 bytes a pixel); 52 steps at 512 px (bf16) held 232 MB more than 2 steps did: 27
 # bytes a pixel for each of the 49 pairs more. The measuring runs held one pair already.
-HISTORY_PAIRS = 50
+HISTORY_PAIRS = HISTORY
 HISTORY_BYTES_PER_PAIR_PIXEL = 27
 # On a GPU the fixed part is the weights, cuDNN's workspace and the caching allocator's
 # slack (the CUDA context is already out of the free memory torch reports). Not measured

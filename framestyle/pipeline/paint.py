@@ -230,5 +230,6 @@ def paint_frame(
         iterations=iterations,
         scales=scales,
         reporter=reporter,
+        warm_start=init is not None,
     )
     return to_rgb_uint8(result.image), result
