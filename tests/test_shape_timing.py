@@ -37,6 +37,15 @@ def video_times(path: Path) -> tuple[list[float], float]:
     return times, float(entries[-1][0] + entries[-1][1])
 
 
+def container_duration(path: Path) -> float:
+    """The file's duration as its container states it (ffmpeg's "Duration:", 10 ms steps)."""
+    report = subprocess.run([ffmpeg(), "-hide_banner", "-nostdin", "-i", str(path)], capture_output=True, text=True).stderr
+    found = re.search(r"Duration: (\d+):(\d+):(\d+\.\d+)", report)
+    assert found, report
+    hours, minutes, seconds = found.groups()
+    return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+
+
 def audio_end(path: Path) -> float:
     """When the first audio track's last decoded samples end, in seconds."""
     text = subprocess.run(
@@ -154,10 +163,13 @@ def test_variable_rate_clip_keeps_its_frame_times_and_sound(tmp_path, starry):
     interval = 1 / 25
     assert len(times) == len(source) == 40
     assert max(abs(a - b) for a, b in zip(times, source)) < interval
-    # Duration within a frame. MP4 lists durations in decoding order, so with B-frames the
-    # last frame's duration read back is some frame's: the end is known to a frame (0.04 s
-    # off here, both ways of reading; the Matroska test below meets it to a millisecond).
-    assert abs(end - source_end) <= interval + 1e-6
+    # MP4 lists durations in decoding order, so with B-frames the last duration showinfo
+    # reads back is some frame's, and which one depends on the encoder's frame types (the
+    # source reads 0.04 s, the output 0.12 s, under ffmpeg 9): per frame, the end is known
+    # to the longest late interval. The container's own duration is exact: it must match.
+    late = max(b - a for a, b in zip(source[-8:], source[-7:]))
+    assert abs(end - source_end) <= late + 1e-6
+    assert abs(container_duration(out) - container_duration(clip)) < 0.011
     assert abs(audio_end(out) - source_end) < interval  # the sound ends with the pictures
 
 
