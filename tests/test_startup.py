@@ -84,7 +84,9 @@ def test_the_package_is_cheap_to_import_and_loads_the_stylizer_on_first_use():
 
 
 def test_shell_completion_script_and_candidates():
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "SHELL": "/bin/bash"}
+    # Typer's own switch: the shell is named, not detected from the parent processes (a
+    # run started in the background by a shell that then exits has no shell above it).
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"}
     script = subprocess.run(
         [sys.executable, "-m", "framestyle", "--show-completion", "bash"], capture_output=True, text=True, env=env
     )
