@@ -39,7 +39,9 @@ def video_times(path: Path) -> tuple[list[float], float]:
 
 def container_duration(path: Path) -> float:
     """The file's duration as its container states it (ffmpeg's "Duration:", 10 ms steps)."""
-    report = subprocess.run([ffmpeg(), "-hide_banner", "-nostdin", "-i", str(path)], capture_output=True, text=True).stderr
+    report = subprocess.run(
+        [ffmpeg(), "-hide_banner", "-nostdin", "-i", str(path)], capture_output=True, text=True
+    ).stderr
     found = re.search(r"Duration: (\d+):(\d+):(\d+\.\d+)", report)
     assert found, report
     hours, minutes, seconds = found.groups()
