@@ -25,15 +25,34 @@ scratch keep torch's optimizer (``optimize.make_optimizer``).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Any
 
 import torch
 
 HISTORY = 50  # curvature pairs kept; the memory guard counts them (pipeline/memory.py)
+
+
+def _plain(name: str) -> Any:
+    method = getattr(torch.optim.Optimizer, name)
+    return getattr(method, "__wrapped__", method)
+
+
+class Eager:
+    """Mixed in before a torch optimizer: its ``add_param_group`` and ``zero_grad`` without
+    torch's ``_disable_dynamo`` wrappers. Those only tell torch.compile not to trace the
+    methods, and their first call imports torch._dynamo: 1 to 1.6 s of every process here
+    (measured on these 2 cores), more than a whole small picture's painting. Nothing in
+    framestyle is compiled, so the plain methods do exactly the same work."""
+
+    add_param_group = _plain("add_param_group")
+    zero_grad = _plain("zero_grad")
+
+
 # 0.4 of 255 levels: about the best first step on later frames.
 FIRST_STEP_RMS = 0.4 / 255
 
 
-class ImageLBFGS(torch.optim.Optimizer):
+class ImageLBFGS(Eager, torch.optim.Optimizer):
     """L-BFGS for one tensor; ``step(closure)`` evaluates the closure once and moves once."""
 
     def __init__(

@@ -13,8 +13,12 @@ import torch
 
 from .config import Optimizer, StyleConfig
 from .events import SILENT, IterationEvent, Reporter
-from .lbfgs import HISTORY, ImageLBFGS
+from .lbfgs import HISTORY, Eager, ImageLBFGS
 from .objective import Evaluation, Objective
+
+
+class _LBFGS(Eager, torch.optim.LBFGS):
+    """torch's L-BFGS, without importing torch._dynamo (see ``Eager``)."""
 
 
 @dataclass(frozen=True)
@@ -60,9 +64,7 @@ def make_optimizer(image: torch.Tensor, rule: StepRule, *, warm_start: bool = Fa
     if rule.optimizer == "lbfgs":
         if warm_start:
             return ImageLBFGS([image])
-        return torch.optim.LBFGS(
-            [image], lr=1.0, max_iter=1, history_size=HISTORY, tolerance_grad=0.0, tolerance_change=0.0
-        )
+        return _LBFGS([image], lr=1.0, max_iter=1, history_size=HISTORY, tolerance_grad=0.0, tolerance_change=0.0)
     return torch.optim.Adam([image], lr=rule.learning_rate)
 
 

@@ -83,6 +83,25 @@ def test_the_package_is_cheap_to_import_and_loads_the_stylizer_on_first_use():
     assert proc.returncode == 0, proc.stderr
 
 
+def test_painting_does_not_import_the_compiler(tmp_path, cat, starry):
+    """torch's optimizers import torch._dynamo on first use (1 to 1.6 s here) unless
+    framestyle's ``lbfgs.Eager`` keeps them plain; a picture and a two-pass video are
+    painted without it."""
+    out = tmp_path / "clip.mp4"
+    proc, names = imported_modules(
+        "video", str(ROOT / "samples/bear.webm"), str(starry), "--size", "64", "--frames", "3",
+        "--first-iterations", "2", "-n", "2", "-q", "-o", str(out),
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert out.exists() and "torch.optim.lbfgs" in names
+    assert "torch._dynamo" not in names
+    proc, names = imported_modules(
+        "image", str(cat), str(starry), "--size", "64", "-n", "2", "-q", "-o", str(tmp_path / "a.png")
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "torch._dynamo" not in names
+
+
 def test_shell_completion_script_and_candidates():
     # Typer's own switch: the shell is named, not detected from the parent processes (a
     # run started in the background by a shell that then exits has no shell above it).
