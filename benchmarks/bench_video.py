@@ -35,6 +35,7 @@ import numpy as np
 from framestyle.config import VIDEO_DEFAULTS, StyleConfig, VideoConfig, merge_settings
 from framestyle.evaluate import warping_errors
 from framestyle.events import Callbacks
+from framestyle.letterbox import Bars, find_bars
 from framestyle.pipeline import make_stylizer, stylize_sequence
 from framestyle.store import FrameStore
 from framestyle.stylize import Stylizer
@@ -157,13 +158,22 @@ def sampled(count: int, every: int, offset: int = 0) -> list[int]:
     return list(range(offset, count, every))
 
 
-def judge_losses(judge: Stylizer, contents: Sequence[np.ndarray], images: Sequence[np.ndarray]) -> dict[str, float]:
-    """Mean fp32 losses per kind over the given frames."""
+def judge_losses(
+    judge: Stylizer, contents: Sequence[np.ndarray], images: Sequence[np.ndarray], bars: Bars = Bars()
+) -> dict[str, float]:
+    """Mean fp32 losses per kind over the given frames, inside their letterbox ``bars``
+    (which a video keeps unpainted)."""
     totals: dict[str, float] = {}
     for content, image in zip(contents, images):
+        content, image = inside(content, bars), inside(image, bars)
         for kind, value in judge.losses_of(to_tensor(content), to_tensor(image)).items():
             totals[kind] = totals.get(kind, 0.0) + value / len(contents)
     return totals
+
+
+def inside(frame: np.ndarray, bars: Bars) -> np.ndarray:
+    h, w = frame.shape[:2]
+    return frame[bars.top : h - bars.bottom, bars.left : w - bars.right]
 
 
 def paint_stills(stylizer: Stylizer, frames: Sequence[np.ndarray], cached: Path | None) -> list[np.ndarray]:
@@ -194,7 +204,10 @@ def run_variant(
             reporter=Callbacks(item_done=lambda e: times.append(e.seconds)),
         )
         total = time.perf_counter() - start
-        outputs = [store.load(i) for i in range(len(frames))]
+        # As `framestyle video` writes them: letterbox bars back from the source (found
+        # here in the frames at the working size, where the command scales what probe found).
+        bars = find_bars(frames) if video.keep_bars else Bars()
+        outputs = [bars.restore(frame, store.load(i)) for i, frame in enumerate(frames)]
     short = warping_errors(outputs, frames)
     long = warping_errors(outputs, frames, gap=LONG_GAP)
     later = times[1:] or [0.0]
@@ -250,6 +263,8 @@ def main() -> None:
         frames = clip_frames(name, args.size, args.frames, args.cache)
         picks = sampled(len(frames), args.every, args.offset)
         contents = [frames[i] for i in picks]
+        # Losses are compared on the picture: the video keeps a letterbox's bars unpainted.
+        bars = find_bars(frames)
         stills_losses: dict[str, float] | None = None
         first_still: float | None = None
         for label, values in variants:
@@ -267,19 +282,20 @@ def main() -> None:
                 key = f"{name}_{args.size}_{args.frames}_every{args.every}_{at}{args.style.stem}_{painter.backend.device.type}"
                 key += f"_{painter.backend.precision.removeprefix('torch.')}_stills.npz"
                 stills = paint_stills(painter, contents, args.cache / key if args.cache else None)
-                stills_losses = judge_losses(judge, contents, stills)
-                first_still = judge_losses(judge, contents[:1], stills[:1])["total"]
+                stills_losses = judge_losses(judge, contents, stills, bars)
+                first_still = judge_losses(judge, contents[:1], stills[:1], bars)["total"]
             row, outputs = run_variant(frames, style, video, args)
             if args.save is not None:
                 args.save.mkdir(parents=True, exist_ok=True)
                 np.savez_compressed(args.save / f"{name}_{label}.npz", frames=np.stack(outputs))
             compared = "- | - | -"
             if stills_losses is not None:
-                losses = judge_losses(judge, contents, [outputs[i] for i in picks])
+                losses = judge_losses(judge, contents, [outputs[i] for i in picks], bars)
                 # With an offset the stills do not include frame 0: no first-frame column.
                 first = "-"
                 if args.offset == 0:
-                    first = f"{judge_losses(judge, contents[:1], outputs[:1])['total'] / (first_still or 1):.3f}"
+                    first_loss = judge_losses(judge, contents[:1], outputs[:1], bars)["total"]
+                    first = f"{first_loss / (first_still or 1):.3f}"
                 compared = (
                     f"{losses['style'] / stills_losses['style']:.2f}x | "
                     f"{losses['content'] / stills_losses['content']:.2f}x | {first}"
@@ -289,6 +305,8 @@ def main() -> None:
                 f"{row['total']:.0f} | {row['short']:.2f}x | {row['long']:.2f}x | {compared} |",
                 flush=True,
             )
+        if bars:
+            print(f"({name}: letterbox bars {bars.describe()}; losses compared inside them)", flush=True)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\npeak RSS {peak:.0f} MiB")
 

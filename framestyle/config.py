@@ -150,6 +150,7 @@ class VideoConfig:
     crf: int = 18  # constant quality (x264, x265, VP9, AV1): 0 best ... 51 worst
     codec: str = "auto"  # an ffmpeg encoder; auto: H.264 (libx264), VP9 for WebM
     audio: bool = True
+    keep_bars: bool = True  # a clip's letterbox bars stay as in the source, unpainted
 
     def __post_init__(self) -> None:
         _non_negative("temporal_weight", self.temporal_weight)

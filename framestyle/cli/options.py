@@ -234,6 +234,19 @@ AudioOpt = Annotated[
         rich_help_panel=VIDEO,
     ),
 ]
+KeepBarsOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--keep-bars/--paint-bars",
+        help=help_text(
+            "Keep a clip's letterbox or pillarbox bars black, as in the source (found in its frames); "
+            "--paint-bars paints them with the picture.",
+            default="keep-bars",
+        ),
+        show_default=False,
+        rich_help_panel=VIDEO,
+    ),
+]
 SideBySideOpt = Annotated[
     bool,
     typer.Option(

@@ -16,6 +16,7 @@ from .options import (
     AudioOpt,
     ConfigOpt,
     FrameIterationsOpt,
+    KeepBarsOpt,
     OverwriteOpt,
     QuietOpt,
     SideBySideOpt,
@@ -61,6 +62,7 @@ def video(
     ] = None,
     start: Annotated[float, typer.Option(help="Start this many seconds into the clip.", rich_help_panel=VIDEO)] = 0.0,
     audio: AudioOpt = None,
+    keep_bars: KeepBarsOpt = None,
     side_by_side: SideBySideOpt = False,
 ) -> None:
     """Stylize a video, temporally coherent, same fps, audio kept: framestyle video in.mp4 starry.jpg"""

@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 
 from ..errors import DecodeError, EncodeError
+from ..letterbox import Bars, DarkEdges
 from .containers import audio_args, audio_tracks, video_args
 from .ffmpeg import FfmpegWriter, ffmpeg_report, gif_args, webp_args
 from .files import require_file
@@ -24,6 +25,9 @@ from .streams import Stream, list_streams, parse_streams
 VIDEO_EXTENSIONS = frozenset({".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi", ".mpg", ".mpeg", ".wmv", ".flv", ".gif"})
 ANIMATED_EXTENSIONS = frozenset({".gif", ".webp"})  # looping animations: no sound
 OUTPUT_EXTENSIONS = frozenset({".mp4", ".mov", ".m4v", ".mkv", ".webm"}) | ANIMATED_EXTENSIONS
+
+
+BARS_SAMPLES = 16  # frames probe looks at for letterbox bars (each about 20 ms at 720p here)
 
 
 def carries_audio(suffix: str) -> bool:
@@ -50,6 +54,8 @@ class VideoInfo:
     # A variable-rate clip's frame times (seconds from the file's start), then the end of
     # the last frame: frames + 1 values. None: the frames keep to ``fps``.
     times: tuple[Fraction, ...] | None = None
+    # Letterbox or pillarbox bars every sampled frame has, in pixels as read.
+    bars: Bars = Bars()
 
     @property
     def display_size(self) -> tuple[float, float]:
@@ -117,8 +123,17 @@ def probe(path: Path, *, start_seconds: float = 0.0, max_frames: int | None = No
                 raise DecodeError(f"{path}: no frame decodes at or after {start_seconds:g}s")
             raise DecodeError(f"{path}: no frame could be decoded (unsupported codec or damaged file)")
         height, width = first.shape[:2]
+        edges = DarkEdges()
+        edges.add(first)
+        # About BARS_SAMPLES frames spread over the clip (the container's count, though not
+        # trusted, is good enough for the spacing); decoding each costs a few ms.
+        every = max(1, (max_frames or container or BARS_SAMPLES * 30) // BARS_SAMPLES)
         count = 1
         while (max_frames is None or count < max_frames) and cap.grab():
+            if count % every == 0:
+                ok, frame = cap.retrieve()
+                if ok and frame is not None and frame.shape[:2] == (height, width):
+                    edges.add(frame)
             count += 1
     finally:
         cap.release()
@@ -136,6 +151,7 @@ def probe(path: Path, *, start_seconds: float = 0.0, max_frames: int | None = No
         streams=streams,
         sar=frame_sar(parse_stream_facts(report), (width, height)),
         times=clock.times_for(count),
+        bars=edges.bars(),
     )
 
 

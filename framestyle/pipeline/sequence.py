@@ -17,6 +17,7 @@ from ..events import SILENT, ItemEvent, Reporter, Tee
 from ..io.files import atomic_path
 from ..io.images import write_image
 from ..io.video import VideoInfo, write_video
+from ..letterbox import Bars
 from ..store import FrameStore
 from .common import require_sequence_init, style_settings
 from .engine import Engine
@@ -146,18 +147,24 @@ def encode_store(
     codec: str = "auto",
     crf: int = 18,
     originals: FrameSource | None = None,
+    side_by_side: bool = False,
+    bars: Bars = Bars(),
     times: Sequence[Fraction] | None = None,
 ) -> FinishStore:
     """A sink: encode the stored frames into ``output``, atomically.
 
-    ``originals``: show the content frames (read again from the source: the work folder
-    holds only painted ones) on the left of the painted ones, for comparison. Only the
-    encode changes, so the work folder, and a resume, are the same either way.
+    ``originals``: the content frames, read again from the source (the work folder holds
+    only painted ones), shown on the left of the painted ones (``side_by_side``) and
+    giving them back their ``bars``. Only the encode changes, so the work folder, and a
+    resume, are the same either way.
     ``times``: a variable-rate source's frame times (``VideoInfo.times``), kept in the output.
     """
     w, h = size
+    side_by_side = side_by_side and originals is not None
+    if bars and originals is None:
+        raise ValueError("keeping bars needs the original frames")
     # Both halves have the working size, whose sides are even: so is the sum.
-    out_size = (2 * w, h) if originals is not None else size
+    out_size = (2 * w, h) if side_by_side else size
 
     def finish(store: FrameStore, reporter: Reporter) -> None:
         def frames() -> Iterator[np.ndarray]:
@@ -169,7 +176,9 @@ def encode_store(
                     original = next(sources, None)
                     if original is None:
                         raise DecodeError(f"the source gave only {index} of {total} frames the second time it was read")
-                    painted = np.hstack([original, painted])
+                    painted = bars.restore(original, painted)
+                    if side_by_side:
+                        painted = np.hstack([original, painted])
                 yield painted
                 # The writer asks for the next frame only once this one is written.
                 reporter.writing(index + 1, total)

@@ -17,6 +17,7 @@ from ..io.containers import AudioTrack, audio_tracks
 from ..io.files import check_output, require_file
 from ..io.streams import dropped_streams, misplaced_video
 from ..io.video import VideoInfo, carries_audio, iter_frames, output_args, probe
+from ..letterbox import Bars
 from ..stylize import Stylizer
 from ..tensors import check_vgg_size, fit_long_side, scale_ladder, split_iterations, to_tensor
 from .common import default_image_output, file_identity, require_sequence_init
@@ -48,6 +49,7 @@ class VideoPlan:
     dropped: tuple[tuple[str, int], ...] = ()  # streams left out, by kind: (("subtitle", 1),)
     video_args: tuple[str, ...] = ()  # ffmpeg's video arguments (encoder, quality)
     memory: MemoryNeed | None = None  # the estimated peak memory (None: a Ray cluster elsewhere)
+    bars: Bars = Bars()  # letterbox bars at the working size, kept from the source (none: all painted)
 
 
 def plan_video(
@@ -118,6 +120,7 @@ def plan_video(
         dropped=dropped_streams(info.streams),
         video_args=tuple(encoding),
         memory=memory,
+        bars=info.bars.scaled((info.width, info.height), size) if video.keep_bars else Bars(),
     )
 
 
@@ -188,10 +191,13 @@ def estimate_space(plan: VideoPlan, engine: Engine, video: VideoConfig) -> list[
 
 def video_sink(plan: VideoPlan, video: VideoConfig) -> FinishStore:
     """Encode the finished frames into the planned output, audio carried over (and the
-    clip decoded a second time, when the original goes beside them)."""
+    clip decoded a second time, when the original goes beside them or gives back its bars).
+
+    Bars are put back only here: the frames are painted whole, so the flow that carries
+    them, and the work folder, are the same whether bars are kept or not."""
     info = plan.info
     audio = info if plan.audio else None
-    originals = (lambda: iter_frames(info, size=plan.size)) if plan.side_by_side else None
+    originals = (lambda: iter_frames(info, size=plan.size)) if plan.side_by_side or plan.bars else None
     return encode_store(
         plan.output,
         total=info.frames,
@@ -201,6 +207,8 @@ def video_sink(plan: VideoPlan, video: VideoConfig) -> FinishStore:
         codec=video.codec,
         crf=video.crf,
         originals=originals,
+        side_by_side=plan.side_by_side,
+        bars=plan.bars,
         times=info.times,
     )
 

@@ -149,7 +149,8 @@ def video_dry_run_text(
         f"DAR {dar.numerator}:{dar.denominator})\n"
         f"frames: {info.frames} from {info.start_seconds:.2f}s, {_rate(info)}, {info.duration:.2f}s\n"
         f"working size: {w}x{h}\n"
-        f"audio: {audio}\n"
+        + (f"letterbox bars kept from the source: {plan.bars.describe()}\n" if plan.bars else "")
+        + f"audio: {audio}\n"
         + (f"{note}\n" if note else "")
         + f"temporal: {video.temporal}; steps: {video.first_iterations} first, "
         f"{style.iterations} per later frame{_passes(video)} (early stop may end sooner)\n"
@@ -186,11 +187,16 @@ def video_summary(plan: VideoPlan, outcome: VideoOutcome) -> str:
     per_frame = outcome.seconds / max(1, fresh)
     note = dropped_note(outcome.dropped)
     rate = "variable frame rate, timestamps kept" if plan.info.variable_rate else f"at {float(plan.info.fps):.3f} fps"
+    bars = f"\nletterbox bars kept from the source ({plan.bars.describe()}; --paint-bars paints them)"
     return (
-        f"wrote {outcome.output} ({w}x{h}, {outcome.frames} frames {rate}, "
-        f"audio {audio}) in {duration(outcome.seconds)}, "
-        f"{per_frame:.1f}s/frame{resumed}"
-    ) + (f"\n{note}" if note else "")
+        (
+            f"wrote {outcome.output} ({w}x{h}, {outcome.frames} frames {rate}, "
+            f"audio {audio}) in {duration(outcome.seconds)}, "
+            f"{per_frame:.1f}s/frame{resumed}"
+        )
+        + (f"\n{note}" if note else "")
+        + (bars if plan.bars else "")
+    )
 
 
 def sequence_summary(outcome: SequenceOutcome) -> str:

@@ -1,0 +1,157 @@
+"""Letterbox and pillarbox bars: found in real decoded frames, kept black in the output."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import asset, ffmpeg, make_clip, run_cli, stream_facts
+
+from framestyle.io.video import iter_frames, probe
+from framestyle.letterbox import DARK, Bars, find_bars
+
+TINY = ["--size", "64", "--frames", "3", "--first-iterations", "4", "-n", "2", "--pass-iterations", "2"]
+
+
+def picture(height: int = 90, width: int = 160, value: int = 128) -> np.ndarray:
+    rng = np.random.default_rng(0)
+    return rng.integers(value - 60, value + 60, (height, width, 3)).astype(np.uint8)
+
+
+def test_letterbox_pillarbox_and_both_are_found():
+    frame = picture()
+    frame[:10] = 0
+    frame[-12:] = 5
+    assert find_bars([frame]) == Bars(top=10, bottom=12)
+    frame[:, :20] = 0
+    frame[:, -20:] = DARK
+    assert find_bars([frame]) == Bars(top=10, bottom=12, left=20, right=20)
+
+
+def test_one_bright_pixel_in_any_frame_breaks_a_bar():
+    frame = picture()
+    frame[:10] = frame[-10:] = 0
+    later = frame.copy()
+    later[3, 80] = (DARK + 1, 0, 0)  # a subtitle, a logo, a lit window
+    assert find_bars([frame, later]) == Bars(top=3, bottom=10)
+
+
+@pytest.mark.parametrize(
+    "dark",
+    [
+        "top only",  # a night sky along one edge is not a letterbox
+        "two rows",  # too thin to be a bar
+        "most of the frame",  # bars take at most half a side
+        "everything",  # a black clip has no picture to frame
+    ],
+)
+def test_what_is_not_taken_for_bars(dark):
+    frame = picture()
+    if dark == "top only":
+        frame[:20] = 0
+    elif dark == "two rows":
+        frame[:1] = frame[-1:] = 0
+    elif dark == "most of the frame":
+        frame[:25] = frame[-25:] = 0
+    else:
+        frame[:] = 0
+    assert not find_bars([frame])
+
+
+def test_bars_scale_to_whole_rows_of_bar_and_come_back_from_the_original():
+    bars = Bars(top=58, bottom=58)
+    assert bars.scaled((854, 480), (256, 144)) == Bars(top=17, bottom=17)  # 17.4 rows: the 18th is half picture
+    assert bars.scaled((320, 180), (640, 360)) == Bars(top=112, bottom=112)  # growing (bicubic) reaches further
+    original = np.zeros((8, 6, 3), np.uint8)
+    painted = np.full((8, 6, 3), 200, np.uint8)
+    restored = Bars(top=2, left=1, right=1, bottom=3).restore(original, painted)
+    assert (restored[:2] == 0).all() and (restored[-3:] == 0).all()
+    assert (restored[:, :1] == 0).all() and (restored[:, -1:] == 0).all()
+    assert (restored[2:5, 1:5] == 200).all()
+    assert Bars().restore(original, painted) is painted
+
+
+def letterboxed(path: Path, pad: str, *, frames: int = 24) -> Path:
+    """A real encoded clip: a moving test pattern padded with black by ffmpeg."""
+    return make_clip(
+        path,
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=320x180:rate=24",
+        "-vf",
+        pad,
+        "-frames:v",
+        str(frames),
+        "-pix_fmt",
+        "yuv420p",
+    )
+
+
+def test_probe_finds_the_bars_of_real_clips(tmp_path):
+    sintel = probe(asset("video/sintel_854x480_2s.mp4"))  # a 2.39:1 film in a 16:9 frame
+    assert sintel.bars == Bars(top=58, bottom=58)
+    for name in ("video/chromium_bear_vp9_opus.webm", "video/nasa_shuttle_1080x608.webm"):
+        assert not probe(asset(name)).bars, name
+    box = probe(letterboxed(tmp_path / "box.mp4", "pad=320:240:0:30:black"))
+    # x264 rings across an edge inside a macroblock (row 210 of 208-223): a few rows of the
+    # bottom bar come out brighter than DARK, and are painted with the picture.
+    assert 28 <= box.bars.top <= 30 and 24 <= box.bars.bottom <= 30 and not box.bars.left
+    pillar = probe(letterboxed(tmp_path / "pillar.mp4", "pad=432:180:56:0:black"))
+    assert 50 <= pillar.bars.left <= 56 and 50 <= pillar.bars.right <= 56 and not pillar.bars.top
+    one_side = probe(letterboxed(tmp_path / "one.mp4", "pad=320:210:0:30:black"))
+    assert not one_side.bars
+
+
+def decode_rgb(path: Path) -> np.ndarray:
+    w, h = stream_facts(path)["size"]
+    raw = subprocess.run(
+        [ffmpeg(), "-v", "error", "-i", str(path), "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
+        capture_output=True,
+        check=True,
+    ).stdout
+    return np.frombuffer(raw, np.uint8).reshape(-1, h, w, 3)
+
+
+def test_video_keeps_the_bars_black_and_paints_the_picture(tmp_path, starry):
+    src = letterboxed(tmp_path / "film.mp4", "pad=320:240:0:30:black")
+    bars = probe(src, max_frames=3).bars.scaled((320, 240), (64, 48))  # the frames painted
+    n, m = bars.top, bars.bottom
+    assert n in (5, 6) and m in (4, 5, 6) and not bars.left  # 30 of 240 rows: 6 of 48
+    out = tmp_path / "film_out.mkv"
+    dry = run_cli("video", src, starry, *TINY, "-o", out, "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert f"letterbox bars kept from the source: top {n}, bottom {m} px" in dry.stdout
+    proc = run_cli("video", src, starry, *TINY, "--crf", "0", "--keep-frames", "-o", out)
+    assert proc.returncode == 0, proc.stderr
+    assert f"letterbox bars kept from the source (top {n}, bottom {m} px" in proc.stderr
+    frames = decode_rgb(out)
+    originals = np.stack(list(iter_frames(probe(src, max_frames=3), size=(64, 48))))
+    assert frames.shape == originals.shape == (3, 48, 64, 3)
+    assert frames[:, :n].max() <= DARK and frames[:, -m:].max() <= DARK
+    inside = np.abs(frames[:, n:-m].astype(np.float32) - originals[:, n:-m]).mean()
+    assert inside > 20, inside  # painted, not the test pattern
+
+    # The frames are painted whole either way: --paint-bars only encodes them again.
+    painted = tmp_path / "film_painted.mkv"
+    work = tmp_path / "film_out.framestyle-work"
+    work.rename(tmp_path / "film_painted.framestyle-work")
+    proc = run_cli("video", src, starry, *TINY, "--crf", "0", "--paint-bars", "-o", painted)
+    assert proc.returncode == 0, proc.stderr
+    assert "3 resumed" in proc.stderr and "letterbox" not in proc.stderr
+    whole = decode_rgb(painted)
+    assert whole[:, :n].mean() > DARK and whole[:, :n].max() > 3 * DARK  # brush strokes in the bars
+    assert np.abs(whole[:, n:-m].astype(np.float32) - frames[:, n:-m]).mean() < 2  # the same picture
+
+
+def test_side_by_side_shows_the_bars_on_both_sides(tmp_path, starry):
+    src = letterboxed(tmp_path / "film.mp4", "pad=320:240:0:30:black", frames=3)
+    out = tmp_path / "sbs.mkv"
+    proc = run_cli("video", src, starry, *TINY, "--crf", "0", "--side-by-side", "-q", "-o", out)
+    assert proc.returncode == 0, proc.stderr
+    frames = decode_rgb(out)
+    assert frames.shape[1:] == (48, 128, 3)
+    assert frames[:, :4].max() <= DARK and frames[:, -4:].max() <= DARK
+    assert frames[:, 8:-8, 64:].std() > frames[:, 8:-8, :64].std() / 4  # a painting on the right
