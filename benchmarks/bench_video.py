@@ -165,15 +165,10 @@ def judge_losses(
     (which a video keeps unpainted)."""
     totals: dict[str, float] = {}
     for content, image in zip(contents, images):
-        content, image = inside(content, bars), inside(image, bars)
+        content, image = bars.inside(content), bars.inside(image)
         for kind, value in judge.losses_of(to_tensor(content), to_tensor(image)).items():
             totals[kind] = totals.get(kind, 0.0) + value / len(contents)
     return totals
-
-
-def inside(frame: np.ndarray, bars: Bars) -> np.ndarray:
-    h, w = frame.shape[:2]
-    return frame[bars.top : h - bars.bottom, bars.left : w - bars.right]
 
 
 def paint_stills(stylizer: Stylizer, frames: Sequence[np.ndarray], cached: Path | None) -> list[np.ndarray]:
@@ -202,12 +197,12 @@ def run_variant(
             stylizer=stylizer,
             video=video,
             reporter=Callbacks(item_done=lambda e: times.append(e.seconds)),
+            # As `framestyle video` paints them: the picture inside letterbox bars (found
+            # here in the frames at the working size; the command scales what probe found).
+            bars=find_bars(frames) if video.keep_bars else Bars(),
         )
         total = time.perf_counter() - start
-        # As `framestyle video` writes them: letterbox bars back from the source (found
-        # here in the frames at the working size, where the command scales what probe found).
-        bars = find_bars(frames) if video.keep_bars else Bars()
-        outputs = [bars.restore(frame, store.load(i)) for i, frame in enumerate(frames)]
+        outputs = [store.load(i) for i in range(len(frames))]
     short = warping_errors(outputs, frames)
     long = warping_errors(outputs, frames, gap=LONG_GAP)
     later = times[1:] or [0.0]
@@ -263,7 +258,8 @@ def main() -> None:
         frames = clip_frames(name, args.size, args.frames, args.cache)
         picks = sampled(len(frames), args.every, args.offset)
         contents = [frames[i] for i in picks]
-        # Losses are compared on the picture: the video keeps a letterbox's bars unpainted.
+        # Losses are compared on the picture, painted alone in the stills too: the video
+        # keeps a letterbox's bars as they are and paints what is inside.
         bars = find_bars(frames)
         stills_losses: dict[str, float] | None = None
         first_still: float | None = None
@@ -281,7 +277,11 @@ def main() -> None:
                 at = f"from{args.offset}_" if args.offset else ""
                 key = f"{name}_{args.size}_{args.frames}_every{args.every}_{at}{args.style.stem}_{painter.backend.device.type}"
                 key += f"_{painter.backend.precision.removeprefix('torch.')}_stills.npz"
-                stills = paint_stills(painter, contents, args.cache / key if args.cache else None)
+                if bars:
+                    key = key.replace("_stills.npz", "_picture_stills.npz")
+                pictures = [bars.inside(content) for content in contents]
+                stills = paint_stills(painter, pictures, args.cache / key if args.cache else None)
+                stills = [bars.around(content, still) for content, still in zip(contents, stills)]
                 stills_losses = judge_losses(judge, contents, stills, bars)
                 first_still = judge_losses(judge, contents[:1], stills[:1], bars)["total"]
             row, outputs = run_variant(frames, style, video, args)

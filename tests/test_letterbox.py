@@ -11,6 +11,8 @@ from conftest import asset, ffmpeg, make_clip, run_cli, stream_facts
 
 from framestyle.io.video import iter_frames, probe
 from framestyle.letterbox import DARK, Bars, find_bars
+from framestyle.pipeline import work_folder_for
+from framestyle.store import MANIFEST, FrameStore, read_manifest
 
 TINY = ["--size", "64", "--frames", "3", "--first-iterations", "4", "-n", "2", "--pass-iterations", "2"]
 
@@ -60,17 +62,19 @@ def test_what_is_not_taken_for_bars(dark):
     assert not find_bars([frame])
 
 
-def test_bars_scale_to_whole_rows_of_bar_and_come_back_from_the_original():
+def test_bars_scale_to_whole_rows_of_bar_and_frame_the_painted_picture():
     bars = Bars(top=58, bottom=58)
     assert bars.scaled((854, 480), (256, 144)) == Bars(top=17, bottom=17)  # 17.4 rows: the 18th is half picture
     assert bars.scaled((320, 180), (640, 360)) == Bars(top=112, bottom=112)  # growing (bicubic) reaches further
-    original = np.zeros((8, 6, 3), np.uint8)
-    painted = np.full((8, 6, 3), 200, np.uint8)
-    restored = Bars(top=2, left=1, right=1, bottom=3).restore(original, painted)
-    assert (restored[:2] == 0).all() and (restored[-3:] == 0).all()
-    assert (restored[:, :1] == 0).all() and (restored[:, -1:] == 0).all()
-    assert (restored[2:5, 1:5] == 200).all()
-    assert Bars().restore(original, painted) is painted
+    frame = np.zeros((8, 6, 3), np.uint8)
+    bars = Bars(top=2, left=1, right=1, bottom=3)
+    assert bars.inside(frame).shape == (3, 4, 3) and bars.inside(frame[..., 0]).shape == (3, 4)
+    framed = bars.around(frame, np.full((3, 4, 3), 200, np.uint8))
+    assert (framed[:2] == 0).all() and (framed[-3:] == 0).all()
+    assert (framed[:, :1] == 0).all() and (framed[:, -1:] == 0).all()
+    assert (framed[2:5, 1:5] == 200).all() and not frame.any()  # the source is not written to
+    painted = np.ones((8, 6, 3), np.uint8)
+    assert Bars().around(frame, painted) is painted and Bars().inside(frame).shape == frame.shape
 
 
 def letterboxed(path: Path, pad: str, *, frames: int = 24) -> Path:
@@ -115,7 +119,7 @@ def decode_rgb(path: Path) -> np.ndarray:
     return np.frombuffer(raw, np.uint8).reshape(-1, h, w, 3)
 
 
-def test_video_keeps_the_bars_black_and_paints_the_picture(tmp_path, starry):
+def test_video_keeps_the_bars_and_paints_the_picture_alone(tmp_path, starry):
     src = letterboxed(tmp_path / "film.mp4", "pad=320:240:0:30:black")
     bars = probe(src, max_frames=3).bars.scaled((320, 240), (64, 48))  # the frames painted
     n, m = bars.top, bars.bottom
@@ -133,17 +137,18 @@ def test_video_keeps_the_bars_black_and_paints_the_picture(tmp_path, starry):
     assert frames[:, :n].max() <= DARK and frames[:, -m:].max() <= DARK
     inside = np.abs(frames[:, n:-m].astype(np.float32) - originals[:, n:-m]).mean()
     assert inside > 20, inside  # painted, not the test pattern
+    # The work folder holds whole frames, bars as the source has them, and says so.
+    store = FrameStore(work_folder_for(out))
+    assert read_manifest(store.folder / MANIFEST)["settings"]["bars"] == [n, m, 0, 0]
+    stored = np.stack([store.load(i) for i in range(3)])
+    assert np.array_equal(stored[:, :n], originals[:, :n]) and np.array_equal(stored[:, -m:], originals[:, -m:])
 
-    # The frames are painted whole either way: --paint-bars only encodes them again.
-    painted = tmp_path / "film_painted.mkv"
-    work = tmp_path / "film_out.framestyle-work"
-    work.rename(tmp_path / "film_painted.framestyle-work")
-    proc = run_cli("video", src, starry, *TINY, "--crf", "0", "--paint-bars", "-o", painted)
+    whole = tmp_path / "film_whole.mkv"
+    proc = run_cli("video", src, starry, *TINY, "--crf", "0", "--paint-bars", "-o", whole)
     assert proc.returncode == 0, proc.stderr
-    assert "3 resumed" in proc.stderr and "letterbox" not in proc.stderr
-    whole = decode_rgb(painted)
-    assert whole[:, :n].mean() > DARK and whole[:, :n].max() > 3 * DARK  # brush strokes in the bars
-    assert np.abs(whole[:, n:-m].astype(np.float32) - frames[:, n:-m]).mean() < 2  # the same picture
+    assert "letterbox" not in proc.stderr
+    painted = decode_rgb(whole)
+    assert painted[:, :n].mean() > DARK and painted[:, :n].max() > 3 * DARK  # brush strokes in the bars
 
 
 def test_side_by_side_shows_the_bars_on_both_sides(tmp_path, starry):
@@ -155,3 +160,19 @@ def test_side_by_side_shows_the_bars_on_both_sides(tmp_path, starry):
     assert frames.shape[1:] == (48, 128, 3)
     assert frames[:, :4].max() <= DARK and frames[:, -4:].max() <= DARK
     assert frames[:, 8:-8, 64:].std() > frames[:, 8:-8, :64].std() / 4  # a painting on the right
+
+
+def test_ray_paints_the_same_picture_inside_the_bars(tmp_path, starry):
+    pytest.importorskip("ray")
+    src = letterboxed(tmp_path / "film.mp4", "pad=320:240:0:30:black", frames=4)
+    common = ["--size", "64", "--frames", "4", "--temporal", "none", "--first-iterations", "3"]
+    common += ["--threads", "1", "--keep-frames", "-q"]
+    local, on_ray = tmp_path / "local.mp4", tmp_path / "ray.mp4"
+    assert run_cli("video", src, starry, *common, "-o", local).returncode == 0
+    proc = run_cli("video", src, starry, *common, "--engine", "ray", "--workers", "2", "-o", on_ray)
+    assert proc.returncode == 0, proc.stderr
+    frames = [sorted(work_folder_for(out).glob("frame_*.png")) for out in (local, on_ray)]
+    assert [p.read_bytes() for p in frames[0]] == [p.read_bytes() for p in frames[1]] and len(frames[0]) == 4
+    originals = list(iter_frames(probe(src, max_frames=4), size=(64, 48)))
+    stored = FrameStore(work_folder_for(on_ray))
+    assert all(np.array_equal(stored.load(i)[:4], originals[i][:4]) for i in range(4))

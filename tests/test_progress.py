@@ -146,17 +146,12 @@ def test_side_by_side_is_twice_as_wide_and_needs_every_original(tmp_path):
     store = _store(tmp_path / "work", _frames(3))
     originals = _frames(3, value=7)
     out = tmp_path / "sbs.mp4"
-    sink = encode_store(
-        out, total=3, size=(64, 48), fps=Fraction(10), originals=lambda: iter(originals), side_by_side=True
-    )
-    sink(store, SILENT)
+    encode_store(out, total=3, size=(64, 48), fps=Fraction(10), originals=lambda: iter(originals))(store, SILENT)
     facts = stream_facts(out)
     assert facts["size"] == (128, 48) and facts["frames"] == 3
 
     short = tmp_path / "short.gif"
-    sink = encode_store(
-        short, total=3, size=(64, 48), fps=Fraction(10), originals=lambda: iter(originals[:2]), side_by_side=True
-    )
+    sink = encode_store(short, total=3, size=(64, 48), fps=Fraction(10), originals=lambda: iter(originals[:2]))
     with pytest.raises(DecodeError, match="only 2 of 3"):
         sink(store, SILENT)
     assert not short.exists() and not list(tmp_path.glob(".short.*"))

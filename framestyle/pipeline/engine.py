@@ -18,6 +18,7 @@ from ..backend import Backend
 from ..config import RayConfig, RuntimeConfig, StyleConfig, VideoConfig
 from ..errors import FramestyleError
 from ..events import Reporter
+from ..letterbox import Bars
 from ..store import FrameStore
 from .local import LocalEngine
 from .paint import PaintedPicture, PaintSettings, PictureTask
@@ -58,10 +59,17 @@ class Engine(Protocol):
         ...
 
     def paint_sequence(
-        self, frames: Iterable[np.ndarray], *, total: int, store: FrameStore, video: VideoConfig, reporter: Reporter
+        self,
+        frames: Iterable[np.ndarray],
+        *,
+        total: int,
+        store: FrameStore,
+        video: VideoConfig,
+        reporter: Reporter,
+        bars: Bars = Bars(),
     ) -> None:
         """Paint ``total`` frames in order with temporal coherence into ``store``, continuing
-        after the frames it already holds."""
+        after the frames it already holds; inside ``bars`` only (see ``paint.paint_frame``)."""
         ...
 
 

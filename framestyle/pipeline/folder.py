@@ -208,14 +208,7 @@ def stylize_folder_sequence(
             # A fresh reader for the originals: it must not count resized frames twice.
             originals = (lambda: _FolderFrames(plan, first.shape, size)) if side_by_side else None
             finish = encode_store(
-                to_video,
-                total=total,
-                size=size,
-                fps=fps,
-                codec=video.codec,
-                crf=video.crf,
-                originals=originals,
-                side_by_side=side_by_side,
+                to_video, total=total, size=size, fps=fps, codec=video.codec, crf=video.crf, originals=originals
             )
             need = SpaceNeed("video", to_video.parent, video_bytes(size, total, fps=float(fps), crf=video.crf))
         else:

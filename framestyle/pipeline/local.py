@@ -16,6 +16,7 @@ from ..config import VideoConfig
 from ..errors import FramestyleError
 from ..events import SILENT, FrameEvent, Reporter
 from ..flow import EarlierFrame
+from ..letterbox import Bars
 from ..store import FrameStore
 from ..stylize import Stylizer
 from ..tensors import to_tensor
@@ -63,9 +64,18 @@ class LocalEngine:
         return {}
 
     def paint_sequence(
-        self, frames: Iterable[np.ndarray], *, total: int, store: FrameStore, video: VideoConfig, reporter: Reporter
+        self,
+        frames: Iterable[np.ndarray],
+        *,
+        total: int,
+        store: FrameStore,
+        video: VideoConfig,
+        reporter: Reporter,
+        bars: Bars = Bars(),
     ) -> None:
-        stylize_sequence(frames, total=total, store=store, stylizer=self.stylizer, video=video, reporter=reporter)
+        stylize_sequence(
+            frames, total=total, store=store, stylizer=self.stylizer, video=video, reporter=reporter, bars=bars
+        )
 
 
 # A painter: (position in the pass, frame index, content, earlier frames) -> (picture, steps, loss).
@@ -84,9 +94,11 @@ def stylize_sequence(
     stylizer: Stylizer,
     video: VideoConfig,
     reporter: Reporter = SILENT,
+    bars: Bars = Bars(),
 ) -> None:
     """Stylize content frames in order into ``store``, continuing after finished frames;
     then, in the flow mode, the later passes (``video.passes``, see ``pipeline.passes``).
+    Only the picture inside ``bars`` is painted (see ``paint.paint_frame``).
 
     Each frame starts from the earlier ones *as stored* (the PNGs, not the float images
     in memory), so an interrupted and resumed run makes exactly the frames an
@@ -96,20 +108,24 @@ def stylize_sequence(
     passes = video.sequence_passes
     contents = content_store(store) if passes > 1 else None
     run = _PassRun(total=total, passes=passes, store=store, video=video, reporter=reporter)
-    run.paint(0, _first_frames(frames, total, stylizer), _first_painter(stylizer, video, contents, reporter))
+    run.paint(
+        0, _first_frames(frames, total, stylizer, bars), _first_painter(stylizer, video, contents, reporter, bars)
+    )
     if contents is None or pass_store(store, 0, passes).finished(limit=total) < total:
         return  # one pass, or the source ended early (the driver reports that)
     for number in range(1, passes):
         in_order = ((index, functools.partial(contents.load, index)) for index in pass_order(number, total))
-        painter = _later_painter(stylizer, video, pass_store(store, number - 1, passes), reporter)
+        painter = _later_painter(stylizer, video, pass_store(store, number - 1, passes), reporter, bars)
         run.paint(number, in_order, painter)
 
 
-def _first_painter(stylizer: Stylizer, video: VideoConfig, contents: FrameStore | None, reporter: Reporter) -> Painter:
+def _first_painter(
+    stylizer: Stylizer, video: VideoConfig, contents: FrameStore | None, reporter: Reporter, bars: Bars
+) -> Painter:
     """The first pass: each frame from the earlier ones; keeps the content for later passes."""
 
     def paint(position: int, index: int, content: np.ndarray, earlier: list[EarlierFrame]) -> Painting:
-        output, result = paint_frame(stylizer, content, earlier, video=video, reporter=reporter)
+        output, result = paint_frame(stylizer, content, earlier, video=video, reporter=reporter, bars=bars)
         if contents is not None:
             contents.save(index, content)  # before the frame: a painted frame has its content
         return output, result.iterations, result.loss
@@ -117,7 +133,9 @@ def _first_painter(stylizer: Stylizer, video: VideoConfig, contents: FrameStore 
     return paint
 
 
-def _later_painter(stylizer: Stylizer, video: VideoConfig, prior: FrameStore, reporter: Reporter) -> Painter:
+def _later_painter(
+    stylizer: Stylizer, video: VideoConfig, prior: FrameStore, reporter: Reporter, bars: Bars
+) -> Painter:
     """A later pass: each frame from its previous pass's picture (``prior``) and the frames
     this pass painted before it, the other way along the clip. The pass's first frame has
     none of those, so it keeps its previous picture."""
@@ -126,19 +144,21 @@ def _later_painter(stylizer: Stylizer, video: VideoConfig, prior: FrameStore, re
         if position == 0:
             return prior.load(index), 0, float("nan")
         output, result = paint_frame(
-            stylizer, content, earlier, video=video, prior=prior.load(index), reporter=reporter
+            stylizer, content, earlier, video=video, prior=prior.load(index), reporter=reporter, bars=bars
         )
         return output, result.iterations, result.loss
 
     return paint
 
 
-def _first_frames(frames: Iterable[np.ndarray], total: int, stylizer: Stylizer) -> Iterator[tuple[int, Content]]:
+def _first_frames(
+    frames: Iterable[np.ndarray], total: int, stylizer: Stylizer, bars: Bars
+) -> Iterator[tuple[int, Content]]:
     """The first pass's (index, content): the decoded frames, up to ``total``."""
     for index, content in enumerate(itertools.islice(frames, total)):
         if index == 0 and stylizer.config.preserve_color:
-            # The clip's first frame, also when resuming: the same style targets as before.
-            stylizer.set_color_reference(to_tensor(content))
+            # The clip's first picture, also when resuming: the same style targets as before.
+            stylizer.set_color_reference(to_tensor(bars.inside(content)))
         yield index, functools.partial(_same, content)
 
 

@@ -19,6 +19,7 @@ from ..events import SILENT, IterationEvent, Reporter, Tee
 from ..flow import EarlierFrame, WarpedPrevious, carry_earlier
 from ..io.files import ensure_dir
 from ..io.images import resize_rgb, write_image
+from ..letterbox import Bars
 from ..stylize import Stylizer, StylizeResult, TemporalTarget
 from ..tensors import to_rgb_uint8, to_tensor
 from .memory import is_out_of_memory, out_of_memory_error
@@ -197,21 +198,28 @@ def paint_frame(
     video: VideoConfig,
     prior: np.ndarray | None = None,
     reporter: Reporter = SILENT,
+    bars: Bars = Bars(),
 ) -> tuple[np.ndarray, StylizeResult]:
     """One frame of a sequence, started from the earlier outputs (warped along the flow,
     with the temporal term), or from scratch when there are none or temporal is "none".
 
     ``prior``: this frame as the previous pass painted it (a later pass of the flow mode;
     ``earlier`` then holds the frames this pass painted before it, from the other side).
-    It is painted for ``video.pass_iterations`` steps from the prior blended with them."""
+    It is painted for ``video.pass_iterations`` steps from the prior blended with them.
+
+    ``bars``: letterbox bars, which the frame keeps as ``content`` has them; only the
+    picture inside is painted. The flow is still computed on whole frames: it is the
+    flow a judge computes on the clip (``framestyle eval``), and in flat regions (fog,
+    sky) DIS's field depends on the frame around them (Sintel's picture, carried along
+    the flow of the picture alone, judged on whole frames: 6.7x its source's error)."""
     first = not earlier
     init, temporal = None, None
     if not starts_from_scratch(first, video):
         if video.temporal == "previous":
-            init = to_tensor(min(earlier, key=lambda frame: frame.offset).output)
+            init = to_tensor(bars.inside(min(earlier, key=lambda frame: frame.offset).output))
         else:
-            carried = carry_earlier(content, earlier, fill=video.fill)
-            start = carried.init if prior is None else blend_prior(prior, carried)
+            carried = _inside(carry_earlier(content, earlier, fill=video.fill), bars)
+            start = carried.init if prior is None else blend_prior(bars.inside(prior), carried)
             init = to_tensor(start)
             temporal = TemporalTarget(
                 warped_previous=to_tensor(carried.warped),
@@ -224,7 +232,7 @@ def paint_frame(
     scales = None if init is None else 1
     result = stylize_within_memory(
         stylizer,
-        to_tensor(content),
+        to_tensor(bars.inside(content)),
         init=init,
         temporal=temporal,
         iterations=iterations,
@@ -232,4 +240,10 @@ def paint_frame(
         reporter=reporter,
         warm_start=init is not None,
     )
-    return to_rgb_uint8(result.image), result
+    return bars.around(content, to_rgb_uint8(result.image)), result
+
+
+def _inside(carried: WarpedPrevious, bars: Bars) -> WarpedPrevious:
+    if not bars:
+        return carried
+    return WarpedPrevious(bars.inside(carried.init), bars.inside(carried.warped), bars.inside(carried.certainty))

@@ -27,6 +27,7 @@ from ..config import RayConfig, VideoConfig
 from ..errors import ConfigError, FramestyleError, WorkerError
 from ..events import SILENT, FrameEvent, Reporter
 from ..flow import EarlierFrame
+from ..letterbox import Bars
 from ..store import FrameStore
 from ..stylize import Stylizer
 from ..tensors import to_tensor
@@ -62,6 +63,7 @@ class PaintWorker:
         video: VideoConfig,
         pin: int | None,
         reference: np.ndarray | None,
+        bars: Bars = Bars(),
     ) -> tuple[np.ndarray, int, float, float]:
         # The reference travels with every frame (through the object store, not copied),
         # so a worker Ray restarted mid-clip pins it again.
@@ -69,7 +71,7 @@ class PaintWorker:
             self.stylizer.set_color_reference(to_tensor(reference))
             self.pinned = pin
         start = time.perf_counter()
-        output, result = paint_frame(self.stylizer, content, earlier, video=video)
+        output, result = paint_frame(self.stylizer, content, earlier, video=video, bars=bars)
         return output, result.iterations, result.loss, time.perf_counter() - start
 
 
@@ -221,7 +223,14 @@ class RayEngine:
         return {"segment": min(segment, total), "overlap": overlap}
 
     def paint_sequence(
-        self, frames: Iterable[np.ndarray], *, total: int, store: FrameStore, video: VideoConfig, reporter: Reporter
+        self,
+        frames: Iterable[np.ndarray],
+        *,
+        total: int,
+        store: FrameStore,
+        video: VideoConfig,
+        reporter: Reporter,
+        bars: Bars = Bars(),
     ) -> None:
         coherent = video.temporal != "none"
         segments = plan_segments(total, *self._cut(total, video))
@@ -236,7 +245,9 @@ class RayEngine:
             return
         self._runs += 1
         # preserve_color matches the style to the clip's first frame, on every worker.
-        pin, reference = (self._runs, self.ray.put(first)) if self.settings.style.preserve_color else (None, None)
+        pin, reference = (
+            (self._runs, self.ray.put(bars.inside(first))) if self.settings.style.preserve_color else (None, None)
+        )
         decoded = segment_frames(_chain(first, frames), segments)
         pending = deque(s for s in segments if not all(store.frame_path(i).exists() for i in range(s.start, s.end)))
         wanted = {seg.number for seg in pending}
@@ -248,7 +259,7 @@ class RayEngine:
             content, earlier = lane.next_frame()
             pool.submit(
                 lane,
-                lambda w: w.paint_frame.remote(content, earlier, video, pin, reference),
+                lambda w: w.paint_frame.remote(content, earlier, video, pin, reference, bars),
                 worker,
             )
 

@@ -105,9 +105,11 @@ def run_sequence(
     unit: str = "frames",
     outputs: Sequence[SpaceNeed] = (),
     reporter: Reporter = SILENT,
+    bars: Bars = Bars(),
 ) -> int:
     """Paint into the work folder (continuing an interrupted run), then ``finish`` the
     store (encode or export). Returns how many frames an earlier run had finished.
+    ``bars``: letterbox bars the frames keep as they are (only the picture is painted).
 
     ``outputs``: what the sink will write; with the frames still to paint, it must fit on
     the disk, or the run is refused before the work folder is touched."""
@@ -118,7 +120,7 @@ def run_sequence(
     resumed = frames_done(store, total, passes)
     counter = _Counter()
     try:
-        engine.paint_sequence(frames, total=total, store=store, video=video, reporter=Tee(counter, reporter))
+        engine.paint_sequence(frames, total=total, store=store, video=video, reporter=Tee(counter, reporter), bars=bars)
     except KeyboardInterrupt:
         done = f"{counter.done} of {total} {unit}"
         if passes > 1:
@@ -147,24 +149,18 @@ def encode_store(
     codec: str = "auto",
     crf: int = 18,
     originals: FrameSource | None = None,
-    side_by_side: bool = False,
-    bars: Bars = Bars(),
     times: Sequence[Fraction] | None = None,
 ) -> FinishStore:
     """A sink: encode the stored frames into ``output``, atomically.
 
-    ``originals``: the content frames, read again from the source (the work folder holds
-    only painted ones), shown on the left of the painted ones (``side_by_side``) and
-    giving them back their ``bars``. Only the encode changes, so the work folder, and a
-    resume, are the same either way.
+    ``originals``: show the content frames (read again from the source: the work folder
+    holds only painted ones) on the left of the painted ones, for comparison. Only the
+    encode changes, so the work folder, and a resume, are the same either way.
     ``times``: a variable-rate source's frame times (``VideoInfo.times``), kept in the output.
     """
     w, h = size
-    side_by_side = side_by_side and originals is not None
-    if bars and originals is None:
-        raise ValueError("keeping bars needs the original frames")
     # Both halves have the working size, whose sides are even: so is the sum.
-    out_size = (2 * w, h) if side_by_side else size
+    out_size = (2 * w, h) if originals is not None else size
 
     def finish(store: FrameStore, reporter: Reporter) -> None:
         def frames() -> Iterator[np.ndarray]:
@@ -176,9 +172,7 @@ def encode_store(
                     original = next(sources, None)
                     if original is None:
                         raise DecodeError(f"the source gave only {index} of {total} frames the second time it was read")
-                    painted = bars.restore(original, painted)
-                    if side_by_side:
-                        painted = np.hstack([original, painted])
+                    painted = np.hstack([original, painted])
                 yield painted
                 # The writer asks for the next frame only once this one is written.
                 reporter.writing(index + 1, total)

@@ -19,7 +19,7 @@ from ..io.streams import dropped_streams, misplaced_video
 from ..io.video import VideoInfo, carries_audio, iter_frames, output_args, probe
 from ..letterbox import Bars
 from ..stylize import Stylizer
-from ..tensors import check_vgg_size, fit_long_side, scale_ladder, split_iterations, to_tensor
+from ..tensors import MIN_VGG_SIDE, check_vgg_size, fit_long_side, scale_ladder, split_iterations, to_tensor
 from .common import default_image_output, file_identity, require_sequence_init
 from .engine import Engine
 from .lock import OutputLock, refuse_if_busy
@@ -49,7 +49,7 @@ class VideoPlan:
     dropped: tuple[tuple[str, int], ...] = ()  # streams left out, by kind: (("subtitle", 1),)
     video_args: tuple[str, ...] = ()  # ffmpeg's video arguments (encoder, quality)
     memory: MemoryNeed | None = None  # the estimated peak memory (None: a Ray cluster elsewhere)
-    bars: Bars = Bars()  # letterbox bars at the working size, kept from the source (none: all painted)
+    bars: Bars = Bars()  # letterbox bars at the working size, left as the source has them (none: all painted)
 
 
 def plan_video(
@@ -120,8 +120,16 @@ def plan_video(
         dropped=dropped_streams(info.streams),
         video_args=tuple(encoding),
         memory=memory,
-        bars=info.bars.scaled((info.width, info.height), size) if video.keep_bars else Bars(),
+        bars=_kept_bars(info, size) if video.keep_bars else Bars(),
     )
+
+
+def _kept_bars(info: VideoInfo, size: tuple[int, int]) -> Bars:
+    """The clip's bars at the working size, unless the picture between them would be too
+    small for VGG19: then the whole frame is painted, as with `keep_bars=False`."""
+    bars = info.bars.scaled((info.width, info.height), size)
+    width, height = size[0] - bars.left - bars.right, size[1] - bars.top - bars.bottom
+    return bars if min(width, height) >= MIN_VGG_SIDE else Bars()
 
 
 class _StepClock(Reporter):
@@ -136,8 +144,9 @@ def estimate_seconds(plan: VideoPlan, stylizer: Stylizer, video: VideoConfig, *,
     """Time the whole run would take here, from a few real steps on the first frame and
     one real carry of earlier frames (the flows the temporal term needs)."""
     first = next(iter_frames(plan.info, size=plan.size))
+    picture = plan.bars.inside(first)  # what is painted; the flow sees whole frames
     clock = _StepClock()
-    stylize_within_memory(stylizer, to_tensor(first), iterations=probe_steps + 1, scales=1, reporter=clock)
+    stylize_within_memory(stylizer, to_tensor(picture), iterations=probe_steps + 1, scales=1, reporter=clock)
     # The fastest step, not the mean: a job sharing the cores for part of the probe
     # would otherwise multiply the whole estimate (seen: 5h09m for a 1h20m run).
     step = min(b - a for a, b in itertools.pairwise(clock.stamps)) if len(clock.stamps) > 1 else 0.0
@@ -150,9 +159,9 @@ def estimate_seconds(plan: VideoPlan, stylizer: Stylizer, video: VideoConfig, *,
     flow = time.perf_counter() - flow_start
     passes = video.sequence_passes
     budgets = frame_budgets(plan.info.frames, video, stylizer.config, passes=passes)
+    size = (picture.shape[1], picture.shape[0])
     steps = sum(
-        _full_size_steps(plan.size, budget, stylizer.config, video, first=index == 0)
-        for index, budget in enumerate(budgets)
+        _full_size_steps(size, budget, stylizer.config, video, first=index == 0) for index, budget in enumerate(budgets)
     )
     return steps * step + (plan.info.frames - 1) * passes * flow
 
@@ -172,7 +181,10 @@ def _full_size_steps(
 def video_settings(plan: VideoPlan, engine: Engine, video: VideoConfig) -> dict[str, Any]:
     """The work folder's manifest settings for this clip."""
     source = {**file_identity(plan.info.path), "start_frame": plan.info.start_frame}
-    return sequence_settings(engine, video, source=source, size=plan.size, frames=plan.info.frames)
+    settings = sequence_settings(engine, video, source=source, size=plan.size, frames=plan.info.frames)
+    if plan.bars:  # only the picture inside them is painted
+        settings["bars"] = [plan.bars.top, plan.bars.bottom, plan.bars.left, plan.bars.right]
+    return settings
 
 
 def video_need(plan: VideoPlan, video: VideoConfig) -> SpaceNeed:
@@ -191,13 +203,10 @@ def estimate_space(plan: VideoPlan, engine: Engine, video: VideoConfig) -> list[
 
 def video_sink(plan: VideoPlan, video: VideoConfig) -> FinishStore:
     """Encode the finished frames into the planned output, audio carried over (and the
-    clip decoded a second time, when the original goes beside them or gives back its bars).
-
-    Bars are put back only here: the frames are painted whole, so the flow that carries
-    them, and the work folder, are the same whether bars are kept or not."""
+    clip decoded a second time, when the original goes beside them)."""
     info = plan.info
     audio = info if plan.audio else None
-    originals = (lambda: iter_frames(info, size=plan.size)) if plan.side_by_side or plan.bars else None
+    originals = (lambda: iter_frames(info, size=plan.size)) if plan.side_by_side else None
     return encode_store(
         plan.output,
         total=info.frames,
@@ -207,8 +216,6 @@ def video_sink(plan: VideoPlan, video: VideoConfig) -> FinishStore:
         codec=video.codec,
         crf=video.crf,
         originals=originals,
-        side_by_side=plan.side_by_side,
-        bars=plan.bars,
         times=info.times,
     )
 
@@ -256,6 +263,7 @@ def stylize_video(
             keep_frames=keep_frames,
             outputs=[video_need(plan, video)],
             reporter=reporter,
+            bars=plan.bars,
         )
     seconds = time.perf_counter() - start
     return VideoOutcome(
