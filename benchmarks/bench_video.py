@@ -79,6 +79,8 @@ def parse_variant(text: str) -> tuple[str, dict[str, Any]]:
 
 
 def _number(text: str) -> Any:
+    if text in ("true", "false"):
+        return text == "true"
     for kind in (int, float):
         try:
             return kind(text)

@@ -176,3 +176,25 @@ def test_ray_paints_the_same_picture_inside_the_bars(tmp_path, starry):
     originals = list(iter_frames(probe(src, max_frames=4), size=(64, 48)))
     stored = FrameStore(work_folder_for(on_ray))
     assert all(np.array_equal(stored.load(i)[:4], originals[i][:4]) for i in range(4))
+
+
+def test_a_picture_too_small_for_vgg_is_painted_with_its_bars(tmp_path, starry):
+    from framestyle.config import StyleConfig, VideoConfig
+    from framestyle.pipeline import plan_video
+
+    src = letterboxed(tmp_path / "tall.mp4", "pad=320:360:0:90:black", frames=2)  # bars: half the height
+
+    def bars(size: int, keep: bool = True) -> Bars:
+        plan = plan_video(
+            src,
+            [starry],
+            output=tmp_path / f"out{size}.mp4",
+            config=StyleConfig(size=size),
+            video=VideoConfig(keep_bars=keep),
+            memory_guard=False,
+        )
+        return plan.bars
+
+    kept = bars(64)  # 90 of 360 rows: 16 of 64, give or take the codec's ringing
+    assert 15 <= kept.top <= 17 and 15 <= kept.bottom <= 17 and not bars(64, keep=False)
+    assert not bars(24)  # 12 rows of picture: VGG19 needs 16, so the whole frame is painted
