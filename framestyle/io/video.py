@@ -193,6 +193,32 @@ def output_args(suffix: str, *, codec: str, crf: int) -> list[str]:
     return video_args(suffix, codec=codec, crf=crf)
 
 
+# Colour detail is low-passed before the encoder keeps one colour sample per 2x2 pixels
+# (yuv420p): a Gaussian of 1 px passes 29% at the half-size grid's limit. A painting's
+# fine colour strokes, moving a fraction of a pixel under that fixed grid, otherwise come
+# out a little different in every frame. Measured on bench_video's painted frames at
+# 256 px (x264, crf 18, decoded, against the source's own warping error): bear 1.13x ->
+# 0.99x, the pan 0.69x -> 0.61x (over 10 frames 2.05x -> 1.81x), Sintel 2.84x -> 2.44x,
+# the zoom 0.52x -> 0.43x, shuttle 6.33x -> 5.67x; as yuv444p the same frames score bear
+# 0.74x, Sintel 1.96x, but few players play 4:4:4 H.264.
+CHROMA_SIGMA = 1.0
+# Below this brightness (Y in [0, 1]) colour is softened less, and black not at all: a
+# letterbox bar beside a coloured stroke would otherwise take a fringe of its colour.
+DIM = 0.1
+
+
+def soften_chroma(rgb_uint8: np.ndarray, sigma: float = CHROMA_SIGMA) -> np.ndarray:
+    """The picture with its colour (Cr, Cb) blurred by a Gaussian of ``sigma`` px, except
+    where it is near black, and its brightness (Y) kept."""
+    ycc = cv2.cvtColor(rgb_uint8.astype(np.float32) / 255.0, cv2.COLOR_RGB2YCrCb)
+    lit = np.clip(ycc[..., 0] / DIM, 0.0, 1.0)
+    for channel in (1, 2):
+        colour = ycc[..., channel]
+        ycc[..., channel] = colour + lit * (cv2.GaussianBlur(colour, (0, 0), sigma) - colour)
+    rgb = cv2.cvtColor(ycc, cv2.COLOR_YCrCb2RGB)
+    return np.clip(rgb * 255.0 + 0.5, 0, 255).astype(np.uint8)
+
+
 def write_video(
     path: Path,
     frames: Iterable[np.ndarray],
@@ -227,9 +253,10 @@ def write_video(
         # sync either way (checked with a beep: tests/test_streams.py).
         extra = ["-ss", f"{audio_from.start_seconds:.6f}", "-t", f"{duration:.6f}", "-i", str(audio_from.path)]
         maps += audio_args(tracks)
+    subsampled = suffix.lower() != ".gif"  # every other output stores colour at half size (4:2:0)
     with FfmpegWriter(path, size, fps=fps, extra_inputs=extra, output_args=[*maps, *video], times=times) as writer:
         for frame in frames:
-            writer.write(frame)
+            writer.write(soften_chroma(frame) if subsampled else frame)
         count = writer.frames
     if count == 0:
         raise EncodeError("no frames to encode")
