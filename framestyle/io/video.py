@@ -198,8 +198,8 @@ def output_args(suffix: str, *, codec: str, crf: int) -> list[str]:
 # fine colour strokes, moving a fraction of a pixel under that fixed grid, otherwise come
 # out a little different in every frame. Measured on bench_video's painted frames at
 # 256 px (x264, crf 18, decoded, against the source's own warping error): bear 1.13x ->
-# 0.99x, the pan 0.69x -> 0.61x (over 10 frames 2.05x -> 1.81x), Sintel 2.84x -> 2.44x,
-# the zoom 0.52x -> 0.43x, shuttle 6.33x -> 5.67x; as yuv444p the same frames score bear
+# 0.99x, the pan 0.69x -> 0.61x (over 10 frames 2.05x -> 1.81x), Sintel 2.84x -> 2.43x,
+# the zoom 0.52x -> 0.44x, shuttle 6.33x -> 5.69x; as yuv444p the same frames score bear
 # 0.74x, Sintel 1.96x, but few players play 4:4:4 H.264.
 CHROMA_SIGMA = 1.0
 # Below this brightness (Y in [0, 1]) colour is softened less, and black not at all: a
