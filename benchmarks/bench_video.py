@@ -163,14 +163,10 @@ def sampled(count: int, every: int, offset: int = 0) -> list[int]:
     return list(range(offset, count, every))
 
 
-def judge_losses(
-    judge: Stylizer, contents: Sequence[np.ndarray], images: Sequence[np.ndarray], bars: Bars = Bars()
-) -> dict[str, float]:
-    """Mean fp32 losses per kind over the given frames, inside their letterbox ``bars``
-    (which a video keeps unpainted)."""
+def judge_losses(judge: Stylizer, contents: Sequence[np.ndarray], images: Sequence[np.ndarray]) -> dict[str, float]:
+    """Mean fp32 losses per kind over the given frames."""
     totals: dict[str, float] = {}
     for content, image in zip(contents, images):
-        content, image = bars.inside(content), bars.inside(image)
         for kind, value in judge.losses_of(to_tensor(content), to_tensor(image)).items():
             totals[kind] = totals.get(kind, 0.0) + value / len(contents)
     return totals
@@ -188,7 +184,7 @@ def paint_stills(stylizer: Stylizer, frames: Sequence[np.ndarray], cached: Path 
 
 
 def run_variant(
-    frames: list[np.ndarray], style: StyleConfig, video: VideoConfig, args: argparse.Namespace
+    frames: list[np.ndarray], style: StyleConfig, video: VideoConfig, args: argparse.Namespace, bars: Bars
 ) -> tuple[dict[str, float], list[np.ndarray]]:
     stylizer = make_stylizer([args.style], style, args.runtime)
     times: list[float] = []
@@ -204,7 +200,7 @@ def run_variant(
             reporter=Callbacks(item_done=lambda e: times.append(e.seconds)),
             # As `framestyle video` paints them: the picture inside letterbox bars (found
             # here in the frames at the working size; the command scales what probe found).
-            bars=find_bars(frames) if video.keep_bars else Bars(),
+            bars=bars if video.keep_bars else Bars(),
         )
         total = time.perf_counter() - start
         outputs = [store.load(i) for i in range(len(frames))]
@@ -280,10 +276,10 @@ def main() -> None:
     for name in args.clips.split(","):
         frames = clip_frames(name, args.size, args.frames, args.cache)
         picks = sampled(len(frames), args.every, args.offset)
-        contents = [frames[i] for i in picks]
         # Losses are compared on the picture, painted alone in the stills too: the video
         # keeps a letterbox's bars as they are and paints what is inside.
         bars = find_bars(frames)
+        contents = [bars.inside(frames[i]) for i in picks]
         stills_losses: dict[str, float] | None = None
         first_still: float | None = None
         for label, values in variants:
@@ -302,22 +298,21 @@ def main() -> None:
                 key += f"_{painter.backend.precision.removeprefix('torch.')}_stills.npz"
                 if bars:
                     key = key.replace("_stills.npz", "_picture_stills.npz")
-                pictures = [bars.inside(content) for content in contents]
-                stills = paint_stills(painter, pictures, args.cache / key if args.cache else None)
-                stills = [bars.around(content, still) for content, still in zip(contents, stills)]
-                stills_losses = judge_losses(judge, contents, stills, bars)
-                first_still = judge_losses(judge, contents[:1], stills[:1], bars)["total"]
-            row, outputs = run_variant(frames, style, video, args)
+                stills = paint_stills(painter, contents, args.cache / key if args.cache else None)
+                stills_losses = judge_losses(judge, contents, stills)
+                first_still = judge_losses(judge, contents[:1], stills[:1])["total"]
+            row, outputs = run_variant(frames, style, video, args, bars)
             if args.save is not None:
                 args.save.mkdir(parents=True, exist_ok=True)
                 np.savez_compressed(args.save / f"{name}_{label}.npz", frames=np.stack(outputs))
             compared = "- | - | -"
             if stills_losses is not None:
-                losses = judge_losses(judge, contents, [outputs[i] for i in picks], bars)
+                pictures = [bars.inside(outputs[i]) for i in picks]
+                losses = judge_losses(judge, contents, pictures)
                 # With an offset the stills do not include frame 0: no first-frame column.
                 first = "-"
                 if args.offset == 0:
-                    first_loss = judge_losses(judge, contents[:1], outputs[:1], bars)["total"]
+                    first_loss = judge_losses(judge, contents[:1], pictures[:1])["total"]
                     first = f"{first_loss / (first_still or 1):.3f}"
                 compared = (
                     f"{losses['style'] / stills_losses['style']:.2f}x | "

@@ -88,7 +88,7 @@ class DarkEdges:
     def add(self, frame: np.ndarray) -> None:
         brightest = frame.max(axis=2) if frame.ndim == 3 else frame
         rows, columns = brightest.max(axis=1), brightest.max(axis=0)
-        if self.rows is None or self.columns is None or self.rows.shape != rows.shape:
+        if self.rows is None or self.columns is None:
             self.rows, self.columns = rows, columns
         else:
             np.maximum(self.rows, rows, out=self.rows)

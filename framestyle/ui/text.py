@@ -187,7 +187,9 @@ def video_summary(plan: VideoPlan, outcome: VideoOutcome) -> str:
     per_frame = outcome.seconds / max(1, fresh)
     note = dropped_note(outcome.dropped)
     rate = "variable frame rate, timestamps kept" if plan.info.variable_rate else f"at {float(plan.info.fps):.3f} fps"
-    bars = f"\nletterbox bars kept from the source ({plan.bars.describe()}; --paint-bars paints them)"
+    bars = (
+        f"\nletterbox bars kept from the source ({plan.bars.describe()}; --paint-bars paints them)" if plan.bars else ""
+    )
     return (
         (
             f"wrote {outcome.output} ({w}x{h}, {outcome.frames} frames {rate}, "
@@ -195,7 +197,7 @@ def video_summary(plan: VideoPlan, outcome: VideoOutcome) -> str:
             f"{per_frame:.1f}s/frame{resumed}"
         )
         + (f"\n{note}" if note else "")
-        + (bars if plan.bars else "")
+        + bars
     )
 
 
