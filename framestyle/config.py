@@ -131,6 +131,7 @@ class RuntimeConfig:
 
 Temporal = Literal["flow", "previous", "none"]
 Fill = Literal["content", "warped"]
+PixFmt = Literal["yuv420p", "yuv444p"]
 MAX_LOOK_BACK = 32  # frames kept in memory for the long-term temporal term
 MAX_PASSES = 16
 
@@ -149,6 +150,9 @@ class VideoConfig:
     pass_iterations: int = 10  # steps per frame in each pass after the first
     crf: int = 18  # constant quality (x264, x265, VP9, AV1): 0 best ... 51 worst
     codec: str = "auto"  # an ffmpeg encoder; auto: H.264 (libx264), VP9 for WebM
+    # Colour at half size (4:2:0) plays everywhere; full size (4:4:4) is steadier and keeps
+    # the painting's colour strokes, but browsers and QuickTime may not play it (README).
+    pix_fmt: PixFmt = "yuv420p"
     audio: bool = True
     keep_bars: bool = True  # a clip's letterbox bars stay as in the source, unpainted
 

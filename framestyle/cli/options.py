@@ -19,6 +19,7 @@ from ..config import (
     Device,
     Fill,
     Optimizer,
+    PixFmt,
     Pooling,
     Precision,
     RuntimeConfig,
@@ -223,6 +224,15 @@ CodecOpt = Annotated[
     str | None,
     _setting(
         "ffmpeg video encoder (libx264, libx265, libvpx-vp9, libsvtav1...); auto: H.264, VP9 for .webm.", "codec", VIDEO
+    ),
+]
+PixFmtOpt = Annotated[
+    PixFmt | None,
+    _setting(
+        "Colour samples: yuv420p (half size, plays everywhere) or yuv444p (full size: steadier, "
+        "keeps fine colour; browsers and QuickTime may not play it).",
+        "pix_fmt",
+        VIDEO,
     ),
 ]
 AudioOpt = Annotated[

@@ -34,6 +34,7 @@ from .options import (
     PassesOpt,
     PassIterationsOpt,
     PatienceOpt,
+    PixFmtOpt,
     PoolingOpt,
     PrecisionOpt,
     PreserveColorOpt,
@@ -105,6 +106,7 @@ def frames(
     fill: FillOpt = None,
     crf: CrfOpt = None,
     codec: CodecOpt = None,
+    pix_fmt: PixFmtOpt = None,
 ) -> None:
     """Frame sequences: temporal coherence and encoding (VideoConfig)."""
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..errors import EncodeError
-from .ffmpeg import encoder_codecs
+from .ffmpeg import encoder_codecs, encoder_pixel_formats
 from .streams import Stream
 
 SOUND_CONTAINERS = (".mp4", ".m4v", ".mov", ".mkv", ".webm")
@@ -102,10 +102,19 @@ def quality_args(encoder: str, crf: int) -> list[str]:
     return []
 
 
-def video_args(suffix: str, *, codec: str, crf: int) -> list[str]:
-    """ffmpeg's video arguments for a ``suffix`` file with sound (see ``video_encoder``)."""
+def video_args(suffix: str, *, codec: str, crf: int, pix_fmt: str = "yuv420p") -> list[str]:
+    """ffmpeg's video arguments for a ``suffix`` file with sound (see ``video_encoder``).
+    EncodeError (before any work) when the encoder cannot store ``pix_fmt``: ffmpeg would
+    quietly pick another format, and the user would get colour at half size unawares."""
     encoder = video_encoder(suffix, codec)
-    args = ["-c:v", encoder, "-pix_fmt", "yuv420p", *quality_args(encoder, crf)]
+    if pix_fmt != "yuv420p" and pix_fmt not in encoder_pixel_formats(encoder):
+        able = [e for e in ("libx264", "libx265", "libvpx-vp9", "libaom-av1") if pix_fmt in encoder_pixel_formats(e)]
+        raise EncodeError(
+            f"the {encoder} encoder cannot store {pix_fmt} colour; "
+            + (f"use `codec` {', '.join(able)}, or " if able else "")
+            + "leave out `pix_fmt` for yuv420p"
+        )
+    args = ["-c:v", encoder, "-pix_fmt", pix_fmt, *quality_args(encoder, crf)]
     if suffix.lower() in MP4_LIKE:
         args += ["-movflags", "+faststart"]
     return args

@@ -201,6 +201,20 @@ def encoder_codecs() -> dict[str, str]:
     return found
 
 
+@functools.cache
+def encoder_pixel_formats(encoder: str) -> frozenset[str]:
+    """The pixel formats ``encoder`` takes (``ffmpeg -h encoder=NAME``); empty when this
+    ffmpeg has no such encoder or does not list them."""
+    proc = subprocess.run(
+        [ffmpeg_exe(), "-hide_banner", "-nostdin", "-h", f"encoder={encoder}"],
+        capture_output=True,
+        text=True,
+        errors="replace",
+    )
+    listed = re.search(r"Supported pixel formats:([^\n]*)", proc.stdout)
+    return frozenset(listed.group(1).split()) if listed else frozenset()
+
+
 def encoders() -> frozenset[str]:
     """The video encoders this ffmpeg binary was built with (``ffmpeg -encoders``)."""
     return frozenset(encoder_codecs())

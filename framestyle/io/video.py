@@ -174,49 +174,27 @@ def iter_frames(info: VideoInfo, *, size: tuple[int, int] | None = None) -> Iter
         cap.release()
 
 
-def output_args(suffix: str, *, codec: str, crf: int) -> list[str]:
+def output_args(suffix: str, *, codec: str, crf: int, pix_fmt: str = "yuv420p") -> list[str]:
     """ffmpeg's video arguments for a container (the sound's come from ``audio_tracks``).
 
     Raises EncodeError for a container we do not write, an encoder this ffmpeg lacks or
-    one whose codec the container cannot hold (see ``containers.video_encoder``); for
-    .webp, when this ffmpeg cannot write it. So callers can refuse before any work.
+    one whose codec the container cannot hold (see ``containers.video_encoder``), a
+    ``pix_fmt`` it cannot store; for .webp, when this ffmpeg cannot write it. So callers
+    can refuse before any work.
     """
     suffix = suffix.lower()
     if suffix not in OUTPUT_EXTENSIONS:
         raise EncodeError(
             f"cannot write video as {suffix or 'no extension'}; use one of {', '.join(sorted(OUTPUT_EXTENSIONS))}"
         )
+    if suffix in (".gif", ".webp") and pix_fmt != "yuv420p":
+        # GIF keeps a palette colour per pixel; animated WebP is 4:2:0 (or lossless RGB at crf 0).
+        raise EncodeError(f"`pix_fmt` {pix_fmt} is for video containers (.mp4, .mkv, .mov, .webm), not {suffix}")
     if suffix == ".gif":
         return gif_args(moving=True)
     if suffix == ".webp":
         return webp_args(crf=crf)
-    return video_args(suffix, codec=codec, crf=crf)
-
-
-# Colour detail is low-passed before the encoder keeps one colour sample per 2x2 pixels
-# (yuv420p): a Gaussian of 1 px passes 29% at the half-size grid's limit. A painting's
-# fine colour strokes, moving a fraction of a pixel under that fixed grid, otherwise come
-# out a little different in every frame. Measured on bench_video's painted frames at
-# 256 px (x264, crf 18, decoded, against the source's own warping error): bear 1.13x ->
-# 0.99x, the pan 0.69x -> 0.61x (over 10 frames 2.05x -> 1.81x), Sintel 2.84x -> 2.43x,
-# the zoom 0.52x -> 0.44x, shuttle 6.33x -> 5.69x; as yuv444p the same frames score bear
-# 0.74x, Sintel 1.96x, but few players play 4:4:4 H.264.
-CHROMA_SIGMA = 1.0
-# Below this brightness (Y in [0, 1]) colour is softened less, and black not at all: a
-# letterbox bar beside a coloured stroke would otherwise take a fringe of its colour.
-DIM = 0.1
-
-
-def soften_chroma(rgb_uint8: np.ndarray, sigma: float = CHROMA_SIGMA) -> np.ndarray:
-    """The picture with its colour (Cr, Cb) blurred by a Gaussian of ``sigma`` px, except
-    where it is near black, and its brightness (Y) kept."""
-    ycc = cv2.cvtColor(rgb_uint8.astype(np.float32) / 255.0, cv2.COLOR_RGB2YCrCb)
-    lit = np.clip(ycc[..., 0] / DIM, 0.0, 1.0)
-    for channel in (1, 2):
-        colour = ycc[..., channel]
-        ycc[..., channel] = colour + lit * (cv2.GaussianBlur(colour, (0, 0), sigma) - colour)
-    rgb = cv2.cvtColor(ycc, cv2.COLOR_YCrCb2RGB)
-    return np.clip(rgb * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    return video_args(suffix, codec=codec, crf=crf, pix_fmt=pix_fmt)
 
 
 def write_video(
@@ -229,8 +207,12 @@ def write_video(
     codec: str = "auto",
     crf: int = 18,
     times: Sequence[Fraction] | None = None,
+    pix_fmt: str = "yuv420p",
 ) -> int:
     """Encode RGB frames (all ``size``, even sides) to ``path``; returns the frame count.
+
+    ``pix_fmt``: yuv420p stores colour at half size, as players expect; yuv444p keeps it
+    whole (see ``VideoConfig.pix_fmt``).
 
     ``audio_from``: carry that clip's sound tracks over, all of them, trimmed to the
     frames taken from it: copied where the container holds their codec, else re-encoded
@@ -242,7 +224,7 @@ def write_video(
     if w % 2 or h % 2:
         raise EncodeError(f"frames are {w}x{h}; yuv420p video needs even sides")
     suffix = Path(path).suffix
-    video = output_args(suffix, codec=codec, crf=crf)
+    video = output_args(suffix, codec=codec, crf=crf, pix_fmt=pix_fmt)
     extra: list[str] = []
     maps = ["-map", "0:v:0"]
     if audio_from is not None and audio_from.has_audio and carries_audio(suffix):
@@ -253,10 +235,9 @@ def write_video(
         # sync either way (checked with a beep: tests/test_streams.py).
         extra = ["-ss", f"{audio_from.start_seconds:.6f}", "-t", f"{duration:.6f}", "-i", str(audio_from.path)]
         maps += audio_args(tracks)
-    subsampled = suffix.lower() != ".gif"  # every other output stores colour at half size (4:2:0)
     with FfmpegWriter(path, size, fps=fps, extra_inputs=extra, output_args=[*maps, *video], times=times) as writer:
         for frame in frames:
-            writer.write(soften_chroma(frame) if subsampled else frame)
+            writer.write(frame)
         count = writer.frames
     if count == 0:
         raise EncodeError("no frames to encode")

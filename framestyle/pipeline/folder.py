@@ -184,7 +184,8 @@ def stylize_folder_sequence(
     if side_by_side and to_video is None:
         raise ConfigError("`side_by_side` needs a video output (`to_video`)")
     if to_video is not None:
-        output_args(Path(to_video).suffix, codec=video.codec, crf=video.crf)  # refuses unknown containers early
+        # Refuses unknown containers (and what they cannot hold) early.
+        output_args(Path(to_video).suffix, codec=video.codec, crf=video.crf, pix_fmt=video.pix_fmt)
         check_output(to_video, [plan.folder / r for r in plan.images], overwrite=overwrite)
     elif not overwrite and all(p.exists() for p in plan.outputs):
         raise OutputError(f"every frame in {plan.output_dir} already exists (pass `overwrite=True` to redo them)")
@@ -208,9 +209,17 @@ def stylize_folder_sequence(
             # A fresh reader for the originals: it must not count resized frames twice.
             originals = (lambda: _FolderFrames(plan, first.shape, size)) if side_by_side else None
             finish = encode_store(
-                to_video, total=total, size=size, fps=fps, codec=video.codec, crf=video.crf, originals=originals
+                to_video,
+                total=total,
+                size=size,
+                fps=fps,
+                codec=video.codec,
+                crf=video.crf,
+                pix_fmt=video.pix_fmt,
+                originals=originals,
             )
-            need = SpaceNeed("video", to_video.parent, video_bytes(size, total, fps=float(fps), crf=video.crf))
+            written = video_bytes(size, total, fps=float(fps), crf=video.crf, pix_fmt=video.pix_fmt)
+            need = SpaceNeed("video", to_video.parent, written)
         else:
             work = plan.output_dir / ".framestyle-work"
             finish = export_store(plan.outputs)

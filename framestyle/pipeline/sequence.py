@@ -148,6 +148,7 @@ def encode_store(
     audio_from: VideoInfo | None = None,
     codec: str = "auto",
     crf: int = 18,
+    pix_fmt: str = "yuv420p",
     originals: FrameSource | None = None,
     times: Sequence[Fraction] | None = None,
 ) -> FinishStore:
@@ -178,7 +179,17 @@ def encode_store(
                 reporter.writing(index + 1, total)
 
         with atomic_path(output) as tmp:
-            write_video(tmp, frames(), size=out_size, fps=fps, audio_from=audio_from, codec=codec, crf=crf, times=times)
+            write_video(
+                tmp,
+                frames(),
+                size=out_size,
+                fps=fps,
+                audio_from=audio_from,
+                codec=codec,
+                crf=crf,
+                pix_fmt=pix_fmt,
+                times=times,
+            )
 
     return finish
 

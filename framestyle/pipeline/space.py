@@ -72,16 +72,26 @@ def audio_bits_per_second(codec: str, *, copied: bool) -> int:
 
 
 def video_bytes(
-    size: tuple[int, int], frames: int, *, fps: float, crf: int, audio: bool = False, audio_rate: int | None = None
+    size: tuple[int, int],
+    frames: int,
+    *,
+    fps: float,
+    crf: int,
+    audio: bool = False,
+    audio_rate: int | None = None,
+    pix_fmt: str = "yuv420p",
 ) -> int:
     """A generous bound on an encoded clip of ``frames`` frames at ``size``; ``audio_rate``:
     all its sound tracks together in bits per second (default: one re-encoded track).
+    Colour at full size (yuv444p) has twice the samples of yuv420p: twice the bound.
 
     >>> video_bytes((640, 360), 240, fps=24, crf=18) // 1000  # 10 s: about 10 MB
     10433
     """
     w, h = size
     bits_per_pixel = min(VIDEO_MAX_BITS_PER_PIXEL, VIDEO_BITS_PER_PIXEL_AT_CRF18 * 2 ** ((18 - crf) / 6))
+    if pix_fmt == "yuv444p":
+        bits_per_pixel *= 2
     seconds = frames / fps if fps > 0 else 0.0
     sound = (AUDIO_BITS_PER_SECOND if audio_rate is None else audio_rate) * seconds / 8 if audio else 0
     return int(w * h * frames * bits_per_pixel / 8 + sound) + CONTAINER_OVERHEAD

@@ -81,7 +81,7 @@ def plan_video(
         require_file(style, "style image")
     output = Path(output)
     # Refuses unknown containers, and codecs the container cannot hold, before any work.
-    encoding = output_args(output.suffix, codec=video.codec, crf=video.crf)
+    encoding = output_args(output.suffix, codec=video.codec, crf=video.crf, pix_fmt=video.pix_fmt)
     check_output(output, [Path(video_path), *map(Path, style_paths)], overwrite=overwrite)
     refuse_if_busy(output)  # now, not after the engine has loaded (Ray may take a while)
     info = probe(video_path, start_seconds=start_seconds, max_frames=max_frames)
@@ -191,7 +191,15 @@ def video_need(plan: VideoPlan, video: VideoConfig) -> SpaceNeed:
     """A bound on the encoded clip's size."""
     fps = float(plan.info.fps)
     rate = sum(audio_bits_per_second(t.stream.codec, copied=t.copied) for t in plan.audio_tracks)
-    size = video_bytes(plan.size, plan.info.frames, fps=fps, crf=video.crf, audio=plan.audio, audio_rate=rate or None)
+    size = video_bytes(
+        plan.size,
+        plan.info.frames,
+        fps=fps,
+        crf=video.crf,
+        audio=plan.audio,
+        audio_rate=rate or None,
+        pix_fmt=video.pix_fmt,
+    )
     return SpaceNeed("video", plan.output.parent, size)
 
 
@@ -215,6 +223,7 @@ def video_sink(plan: VideoPlan, video: VideoConfig) -> FinishStore:
         audio_from=audio,
         codec=video.codec,
         crf=video.crf,
+        pix_fmt=video.pix_fmt,
         originals=originals,
         times=info.times,
     )

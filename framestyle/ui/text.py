@@ -134,8 +134,12 @@ def video_dry_run_text(
         audio = "yes"
     elif info.has_audio:
         audio = f"no (dropped: {_no_sound(plan)})"
-    encoder = plan.video_args[plan.video_args.index("-c:v") + 1] if "-c:v" in plan.video_args else None
-    video_codec = f" ({encoder})" if encoder else ""
+    args = plan.video_args
+    encoder = args[args.index("-c:v") + 1] if "-c:v" in args else None
+    colour = args[args.index("-pix_fmt") + 1] if "-pix_fmt" in args else "yuv420p"
+    named = [encoder] if encoder else []
+    named += [colour] if colour != "yuv420p" else []  # the usual format goes unsaid
+    video_codec = f" ({', '.join(named)})" if named else ""
     note = dropped_note(plan.dropped)
     dar = info.dar.limit_denominator(1000)
     where = f"{backend.device.type}, {backend.autocast_dtype or 'fp32'}"
