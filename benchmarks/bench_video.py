@@ -8,8 +8,9 @@ prints one Markdown row:
   - style and content loss of the video's frames over the same frames painted alone
     with the image defaults (`framestyle image`), and the first frame's final loss
     over a 300-step single-scale still (all measured with an fp32 objective);
-  - the warping errors again for the frames as written: encoded as `framestyle video`
-    writes an .mp4 (x264, crf 18, 4:2:0 colour), then decoded.
+  - the warping errors and style loss again for the frames as written: encoded as
+    `framestyle video` writes an .mp4 (x264, crf 18), then decoded; once with colour at
+    half size (yuv420p, the default) and once at full size (`--pix-fmt yuv444p`).
 Clips: the shared bear, sintel, bunny and shuttle, and "pan" and "zoom": a camera moving
 over a still photograph (new pixels enter at the borders every frame; --clips pan,zoom);
 "asl" (a static camera on a person signing) is kept out of every choice, as a held-out check.
@@ -206,9 +207,6 @@ def run_variant(
         outputs = [store.load(i) for i in range(len(frames))]
     short = warping_errors(outputs, frames)
     long = warping_errors(outputs, frames, gap=LONG_GAP)
-    written = written_frames(outputs)
-    written_short = warping_errors(written, frames)
-    written_long = warping_errors(written, frames, gap=LONG_GAP)
     later = times[1:] or [0.0]
     row = {
         "first": times[0],
@@ -218,21 +216,45 @@ def run_variant(
         "total": total,
         "short": short.ratio,
         "long": long.ratio if long.pairs else float("nan"),
-        "written_short": written_short.ratio,
-        "written_long": written_long.ratio if written_long.pairs else float("nan"),
     }
     return row, outputs
 
 
-def written_frames(outputs: Sequence[np.ndarray]) -> list[np.ndarray]:
+def written_cells(
+    outputs: list[np.ndarray],
+    frames: list[np.ndarray],
+    picks: list[int],
+    bars: Bars,
+    losses: tuple[Stylizer, list[np.ndarray], dict[str, float]] | None,
+) -> list[str]:
+    """For each format in WRITTEN: "warping / t..t+10 / style" of the frames as written
+    (style over the stills', inside the bars; "-" without stills)."""
+    cells = []
+    for pix_fmt in WRITTEN:
+        written = written_frames(outputs, pix_fmt)
+        short = warping_errors(written, frames).ratio
+        long = warping_errors(written, frames, gap=LONG_GAP)
+        style = "-"
+        if losses is not None:
+            judge, contents, stills_losses = losses
+            pictures = [bars.inside(written[i]) for i in picks]
+            style = f"{judge_losses(judge, contents, pictures)['style'] / stills_losses['style']:.2f}x"
+        cells.append(f"{short:.2f}x / {long.ratio if long.pairs else float('nan'):.2f}x / {style}")
+    return cells
+
+
+WRITTEN = ("yuv420p", "yuv444p")
+
+
+def written_frames(outputs: Sequence[np.ndarray], pix_fmt: str) -> list[np.ndarray]:
     """The frames as a viewer sees them: encoded as `framestyle video` writes an .mp4
-    (x264, crf 18, yuv420p), then decoded."""
+    (x264, crf 18, colour samples ``pix_fmt``), then decoded."""
     from framestyle.io.video import iter_frames, probe, write_video
 
     height, width = outputs[0].shape[:2]
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "written.mp4"
-        write_video(path, outputs, size=(width, height), fps=Fraction(24))
+        write_video(path, outputs, size=(width, height), fps=Fraction(24), pix_fmt=pix_fmt)
         return list(iter_frames(probe(path)))
 
 
@@ -270,7 +292,8 @@ def main() -> None:
     print(
         "| clip | variant | first (s) | later (s/frame) | slowest later | total (s) | warping / original "
         f"| t..t+{LONG_GAP} / original | style / stills | content / stills | first frame loss / {STILL_STEPS}-step still "
-        f"| written .mp4: warping / original | written: t..t+{LONG_GAP} |"
+        + "".join(f"| written {f}: warping / t..t+{LONG_GAP} / style " for f in WRITTEN)
+        + "|"
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for name in args.clips.split(","):
@@ -318,10 +341,11 @@ def main() -> None:
                     f"{losses['style'] / stills_losses['style']:.2f}x | "
                     f"{losses['content'] / stills_losses['content']:.2f}x | {first}"
                 )
+            judged = None if stills_losses is None else (judge, contents, stills_losses)
+            as_written = " | ".join(written_cells(outputs, frames, picks, bars, judged))
             print(
                 f"| {name} | {label} | {row['first']:.1f} | {row['later']:.2f} | {row['slowest']:.2f} | "
-                f"{row['total']:.0f} | {row['short']:.2f}x | {row['long']:.2f}x | {compared} | "
-                f"{row['written_short']:.2f}x | {row['written_long']:.2f}x |",
+                f"{row['total']:.0f} | {row['short']:.2f}x | {row['long']:.2f}x | {compared} | {as_written} |",
                 flush=True,
             )
         if bars:
