@@ -198,3 +198,35 @@ def test_a_picture_too_small_for_vgg_is_painted_with_its_bars(tmp_path, starry):
     kept = bars(64)  # 90 of 360 rows: 16 of 64, give or take the codec's ringing
     assert 15 <= kept.top <= 17 and 15 <= kept.bottom <= 17 and not bars(64, keep=False)
     assert not bars(24)  # 12 rows of picture: VGG19 needs 16, so the whole frame is painted
+
+
+def test_an_ordered_folder_keeps_its_bars(tmp_path, starry):
+    import cv2
+
+    from framestyle.io.images import read_image
+
+    shots = tmp_path / "shots"
+    shots.mkdir()
+    originals = list(iter_frames(probe(asset("video/chromium_bear_vp9_opus.webm"), max_frames=3), size=(128, 96)))
+    for index, frame in enumerate(originals):
+        framed = np.zeros((96, 160, 3), np.uint8)  # pillarbox: 16 black columns each side
+        framed[:, 16:144] = frame
+        cv2.imwrite(str(shots / f"f{index}.png"), framed[:, :, ::-1])
+    args = ["--sequence", "--size", "80", "--first-iterations", "4", "-n", "2", "--pass-iterations", "2"]
+    out = tmp_path / "styled"
+    proc = run_cli("images", shots, starry, *args, "--keep-frames", "-o", out)
+    assert proc.returncode == 0, proc.stderr
+    assert "letterbox bars kept from the pictures (left 8, right 8 px" in proc.stderr
+    painted = [read_image(out / f"f{index}.png") for index in range(3)]
+    assert all(p.shape == (48, 80, 3) and p[:, :8].max() == 0 and p[:, -8:].max() == 0 for p in painted)
+    sources = [
+        cv2.resize(cv2.imread(str(shots / f"f{i}.png"))[:, :, ::-1], (80, 48), interpolation=cv2.INTER_AREA)
+        for i in range(3)
+    ]
+    assert min(np.abs(p[:, 8:-8].astype(np.float32) - s[:, 8:-8]).mean() for p, s in zip(painted, sources)) > 10
+    assert read_manifest(out / ".framestyle-work" / MANIFEST)["settings"]["bars"] == [0, 0, 8, 8]
+
+    whole = tmp_path / "whole"
+    proc = run_cli("images", shots, starry, *args, "--paint-bars", "-q", "-o", whole)
+    assert proc.returncode == 0, proc.stderr
+    assert max(read_image(whole / f"f{index}.png")[:, :8].max() for index in range(3)) > 3 * DARK

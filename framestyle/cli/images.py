@@ -19,6 +19,7 @@ from .options import (
     ConfigOpt,
     ImageFormat,
     IterationsOpt,
+    KeepBarsOpt,
     OverwriteOpt,
     QuietOpt,
     SideBySideOpt,
@@ -77,6 +78,7 @@ def images(
     ] = None,
     fps: Annotated[float, typer.Option(min=0.01, help="Frame rate for --to-video.", rich_help_panel=VIDEO)] = 24.0,
     side_by_side: SideBySideOpt = False,
+    keep_bars: KeepBarsOpt = None,
 ) -> None:
     """Stylize a folder: each image alone, or --sequence for ordered video frames."""
     # Imported here, not at the top: torch and OpenCV load only when a command runs (fast --help).

@@ -249,8 +249,8 @@ KeepBarsOpt = Annotated[
     typer.Option(
         "--keep-bars/--paint-bars",
         help=help_text(
-            "Keep a clip's letterbox or pillarbox bars black, as in the source (found in its frames); "
-            "--paint-bars paints them with the picture.",
+            "Keep a clip's (or --sequence's) letterbox or pillarbox bars black, as in the source "
+            "(found in its frames); --paint-bars paints them with the picture.",
             default="keep-bars",
         ),
         show_default=False,

@@ -15,8 +15,9 @@ from ..backend import Backend
 from ..config import START_IMAGES, RuntimeConfig, StyleConfig
 from ..errors import ConfigError
 from ..io.images import read_image, resize_rgb
+from ..letterbox import Bars
 from ..stylize import Stylizer
-from ..tensors import fit_long_side, to_tensor
+from ..tensors import MIN_VGG_SIDE, fit_long_side, to_tensor
 
 # Style pictures are shrunk right after decoding: a poster-sized scan must not cost
 # gigabytes when the run needs only a few hundred pixels of it.
@@ -89,3 +90,12 @@ def style_settings(
         styles=[digest(p) for p in style_paths],
     )
     return settings
+
+
+def painted_bars(bars: Bars, source: tuple[int, int], size: tuple[int, int]) -> Bars:
+    """Letterbox ``bars`` found on ``source``-sized frames, at the working ``size``; none
+    when the picture between them would be too small for VGG19 (the whole frame is then
+    painted, as with `keep_bars=False`)."""
+    scaled = bars.scaled(source, size)
+    width, height = size[0] - scaled.left - scaled.right, size[1] - scaled.top - scaled.bottom
+    return scaled if min(width, height) >= MIN_VGG_SIDE else Bars()

@@ -14,10 +14,11 @@ from ..errors import ConfigError, FramestyleError, InputError, OutputError
 from ..events import SILENT, Reporter
 from ..io.files import check_output, require_file
 from ..io.images import WRITE_EXTENSIONS, list_folder, read_image, resize_rgb
-from ..io.video import output_args
+from ..io.video import BARS_SAMPLES, output_args
+from ..letterbox import Bars, DarkEdges
 from ..tensors import fit_long_side
 from .batch import BatchBook, BatchJob, BatchSummary, check_batch_manifest, pending_jobs, picture_tasks
-from .common import file_identity, require_sequence_init, style_settings
+from .common import file_identity, painted_bars, require_sequence_init, style_settings
 from .engine import Engine
 from .image import write_picture
 from .lock import OutputLock
@@ -140,6 +141,7 @@ class SequenceOutcome:
     size: tuple[int, int]
     resized: int  # frames whose size differed from the first
     output: Path
+    bars: Bars = Bars()  # letterbox bars kept as they are (at the working size)
 
 
 class _FolderFrames:
@@ -201,6 +203,7 @@ def stylize_folder_sequence(
         styles = style_shapes(engine.settings.style_paths, config)
         guard(size, styles, config, Target.of(engine.backend, engine.painters), budget=budget)
         frames = _FolderFrames(plan, first.shape, size)
+        bars = _sequence_bars(plan, first.shape, size) if video.keep_bars else Bars()
         files = [file_identity(plan.folder / r) | {"name": str(r)} for r in plan.images]
         source = {"folder": Path(plan.folder).resolve().name, "files": files}
         total = len(plan.images)
@@ -228,7 +231,7 @@ def stylize_folder_sequence(
             frames,
             total=total,
             work_folder=work,
-            settings=sequence_settings(engine, video, source=source, size=size, frames=total),
+            settings=sequence_settings(engine, video, source=source, size=size, frames=total, bars=bars),
             engine=engine,
             video=video,
             finish=finish,
@@ -237,6 +240,23 @@ def stylize_folder_sequence(
             unit="images",
             outputs=[need],
             reporter=reporter,
+            bars=bars,
         )
         output = to_video if to_video is not None else plan.output_dir
-        return SequenceOutcome(frames=total, resumed=resumed, size=size, resized=frames.resized, output=output)
+        return SequenceOutcome(total, resumed, size, frames.resized, output, bars)
+
+
+def _sequence_bars(plan: FolderPlan, first_shape: tuple[int, ...], size: tuple[int, int]) -> Bars:
+    """The letterbox bars that pictures spread over the sequence share, as ``probe``
+    finds a clip's (pictures of another size than the first are not looked at; one that
+    cannot be read is left to the painting, which names it)."""
+    edges = DarkEdges()
+    every = max(1, len(plan.images) // BARS_SAMPLES)
+    for relative in plan.images[::every][:BARS_SAMPLES]:
+        try:
+            rgb = read_image(plan.folder / relative, what="frame")
+        except FramestyleError:
+            continue
+        if rgb.shape[:2] == first_shape[:2]:
+            edges.add(rgb)
+    return painted_bars(edges.bars(), (first_shape[1], first_shape[0]), size)

@@ -39,7 +39,13 @@ def work_folder_for(output: Path) -> Path:
 
 
 def sequence_settings(
-    engine: Engine, video: VideoConfig, *, source: dict[str, Any], size: tuple[int, int], frames: int
+    engine: Engine,
+    video: VideoConfig,
+    *,
+    source: dict[str, Any],
+    size: tuple[int, int],
+    frames: int,
+    bars: Bars = Bars(),
 ) -> dict[str, Any]:
     """Everything that changes what the frames look like (and nothing that does not,
     such as the encoder settings), for the work folder's manifest."""
@@ -62,6 +68,8 @@ def sequence_settings(
     if settings["passes"] > 1:
         settings["pass_iterations"] = video.pass_iterations
     settings.update(engine.sequence_manifest(frames, video))
+    if bars:  # only the picture inside them is painted
+        settings["bars"] = [bars.top, bars.bottom, bars.left, bars.right]
     return settings
 
 

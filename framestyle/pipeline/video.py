@@ -19,8 +19,8 @@ from ..io.streams import dropped_streams, misplaced_video
 from ..io.video import VideoInfo, carries_audio, iter_frames, output_args, probe
 from ..letterbox import Bars
 from ..stylize import Stylizer
-from ..tensors import MIN_VGG_SIDE, check_vgg_size, fit_long_side, scale_ladder, split_iterations, to_tensor
-from .common import default_image_output, file_identity, require_sequence_init
+from ..tensors import check_vgg_size, fit_long_side, scale_ladder, split_iterations, to_tensor
+from .common import default_image_output, file_identity, painted_bars, require_sequence_init
 from .engine import Engine
 from .lock import OutputLock, refuse_if_busy
 from .memory import MemoryNeed, check_memory, memory_need, style_shapes, target_for
@@ -120,16 +120,8 @@ def plan_video(
         dropped=dropped_streams(info.streams),
         video_args=tuple(encoding),
         memory=memory,
-        bars=_kept_bars(info, size) if video.keep_bars else Bars(),
+        bars=painted_bars(info.bars, (info.width, info.height), size) if video.keep_bars else Bars(),
     )
-
-
-def _kept_bars(info: VideoInfo, size: tuple[int, int]) -> Bars:
-    """The clip's bars at the working size, unless the picture between them would be too
-    small for VGG19: then the whole frame is painted, as with `keep_bars=False`."""
-    bars = info.bars.scaled((info.width, info.height), size)
-    width, height = size[0] - bars.left - bars.right, size[1] - bars.top - bars.bottom
-    return bars if min(width, height) >= MIN_VGG_SIDE else Bars()
 
 
 class _StepClock(Reporter):
@@ -181,10 +173,7 @@ def _full_size_steps(
 def video_settings(plan: VideoPlan, engine: Engine, video: VideoConfig) -> dict[str, Any]:
     """The work folder's manifest settings for this clip."""
     source = {**file_identity(plan.info.path), "start_frame": plan.info.start_frame}
-    settings = sequence_settings(engine, video, source=source, size=plan.size, frames=plan.info.frames)
-    if plan.bars:  # only the picture inside them is painted
-        settings["bars"] = [plan.bars.top, plan.bars.bottom, plan.bars.left, plan.bars.right]
-    return settings
+    return sequence_settings(engine, video, source=source, size=plan.size, frames=plan.info.frames, bars=plan.bars)
 
 
 def video_need(plan: VideoPlan, video: VideoConfig) -> SpaceNeed:

@@ -212,6 +212,8 @@ def sequence_summary(outcome: SequenceOutcome) -> str:
         lines.append(f"note: {outcome.resized} frames differed in size from the first and were resized to {w}x{h}")
     resumed = f" ({outcome.resumed} resumed)" if outcome.resumed else ""
     lines.append(f"wrote {outcome.frames} frames ({w}x{h}) to {outcome.output}{resumed}")
+    if outcome.bars:
+        lines.append(f"letterbox bars kept from the pictures ({outcome.bars.describe()}; --paint-bars paints them)")
     return "\n".join(lines)
 
 
