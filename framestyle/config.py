@@ -150,9 +150,7 @@ class VideoConfig:
     pass_iterations: int = 10  # steps per frame in each pass after the first
     crf: int = 18  # constant quality (x264, x265, VP9, AV1): 0 best ... 51 worst
     codec: str = "auto"  # an ffmpeg encoder; auto: H.264 (libx264), VP9 for WebM
-    # Colour at half size (4:2:0) plays everywhere; full size (4:4:4) is steadier and keeps
-    # the painting's colour strokes, but browsers and QuickTime may not play it (README).
-    pix_fmt: PixFmt = "yuv420p"
+    pix_fmt: PixFmt = "yuv420p"  # colour at half size, plays everywhere; yuv444p keeps it whole
     audio: bool = True
     keep_bars: bool = True  # a clip's letterbox bars stay as in the source, unpainted
 
@@ -209,14 +207,12 @@ class RayConfig:
             raise ConfigError(f"overlap must be from 0 to segment - 1 (got {self.overlap})")
 
 
-# Later video frames start from the earlier results, warped, and need far fewer steps
-# than a picture started from its content. Measured at 256 px: 20 steps were steadier than
-# 50 (bear 0.93x against 1.17x the source's warping error), and with the backward pass
-# (`passes`) 10 in each pass gave what 20 + 10 did (shuttle 4.09x, 4.07x) in less time.
-# The first frame paints 170 steps at its own size (`first_iterations`) from the content in
-# the style's colours (`init`): nearer a 300-step still than 200 steps from the content
-# (bunny 0.988x against 1.023x, bear 1.004x against 1.010x; Sintel 1.016x against 1.011x)
-# and 15% sooner. Two scales were faster but coarser, a texture later frames inherit.
+# Later frames start from earlier results, warped: at 256 px 20 steps were steadier than 50
+# (bear 0.93x against 1.17x the source's warping error); with the backward pass (`passes`)
+# 10 in each did what 20 + 10 did (shuttle 4.09x, 4.07x). The first frame paints 170 steps
+# at its size (`first_iterations`) from the content in the style's colours (`init`): nearer
+# a 300-step still than 200 from the content (bunny 0.988x against 1.023x; Sintel 1.016x,
+# 1.011x), 15% sooner. Two scales were faster but coarser, a texture later frames inherit.
 VIDEO_FRAME_ITERATIONS = 10
 VIDEO_DEFAULTS: dict[str, Any] = {"iterations": VIDEO_FRAME_ITERATIONS, "init": "style-colors"}
 
