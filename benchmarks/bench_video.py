@@ -9,8 +9,9 @@ prints one Markdown row:
     with the image defaults (`framestyle image`), and the first frame's final loss
     over a 300-step single-scale still (all measured with an fp32 objective);
   - the warping errors and style loss again for the frames as written: encoded as
-    `framestyle video` writes an .mp4 (x264, crf 18), then decoded; once with colour at
-    half size (yuv420p, the default) and once at full size (`--pix-fmt yuv444p`).
+    `framestyle video` writes an .mp4 (x264, crf 18), then decoded as a player shows
+    them (as `framestyle eval` does); once with colour at half size (yuv420p, the
+    default) and once at full size (`--pix-fmt yuv444p`).
 Clips: the shared bear, sintel, bunny and shuttle, and "pan" and "zoom": a camera moving
 over a still photograph (new pixels enter at the borders every frame; --clips pan,zoom);
 "asl" (a static camera on a person signing) is kept out of every choice, as a held-out check.
@@ -248,14 +249,16 @@ WRITTEN = ("yuv420p", "yuv444p")
 
 def written_frames(outputs: Sequence[np.ndarray], pix_fmt: str) -> list[np.ndarray]:
     """The frames as a viewer sees them: encoded as `framestyle video` writes an .mp4
-    (x264, crf 18, colour samples ``pix_fmt``), then decoded."""
-    from framestyle.io.video import iter_frames, probe, write_video
+    (x264, crf 18, colour samples ``pix_fmt``), then decoded as `framestyle eval` does
+    (colour interpolated, as players show it)."""
+    from framestyle.io.playback import shown_frames
+    from framestyle.io.video import probe, write_video
 
     height, width = outputs[0].shape[:2]
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "written.mp4"
         write_video(path, outputs, size=(width, height), fps=Fraction(24), pix_fmt=pix_fmt)
-        return list(iter_frames(probe(path)))
+        return list(shown_frames(probe(path)))
 
 
 def main() -> None:

@@ -1,5 +1,5 @@
-"""Colour at full size (``--pix-fmt yuv444p``): a written clip keeps its colour strokes
-and flickers less; encoders and formats that cannot store it are refused up front."""
+"""Colour at full size (``--pix-fmt yuv444p``): a written clip keeps its colour strokes;
+encoders and formats that cannot store it are refused up front."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from conftest import assert_nothing_lost, assert_one_line_error, ffmpeg, run_cli
 from framestyle.errors import EncodeError
 from framestyle.evaluate import warping_errors
 from framestyle.io.ffmpeg import encoder_pixel_formats
+from framestyle.io.playback import shown_frames
 from framestyle.io.video import iter_frames, output_args, probe, write_video
 
 TINY = ["--size", "64", "--frames", "3", "--first-iterations", "4", "-n", "2", "--pass-iterations", "2", "-q"]
@@ -46,10 +47,10 @@ def moving_colour_texture(count: int = 12) -> list[np.ndarray]:
 def written(frames: list[np.ndarray], path: Path, pix_fmt: str) -> list[np.ndarray]:
     write_video(path, frames, size=(96, 64), fps=Fraction(24), pix_fmt=pix_fmt)
     assert pixel_format(path) == pix_fmt
-    return list(iter_frames(probe(path)))
+    return list(shown_frames(probe(path)))  # as a player shows them, as `eval` judges
 
 
-def test_full_colour_keeps_the_strokes_and_flickers_less(tmp_path):
+def test_full_colour_keeps_the_colour_strokes(tmp_path):
     frames = moving_colour_texture()
     half = written(frames, tmp_path / "half.mp4", "yuv420p")
     full = written(frames, tmp_path / "full.mp4", "yuv444p")
@@ -58,8 +59,8 @@ def test_full_colour_keeps_the_strokes_and_flickers_less(tmp_path):
         return float(np.mean([np.abs(chroma(d) - chroma(f)).mean() for d, f in zip(decoded, frames)]))
 
     assert colour_error(full) < 0.5 * colour_error(half), (colour_error(full), colour_error(half))
-    steadier, plain = warping_errors(full, frames).ratio, warping_errors(half, frames).ratio
-    assert steadier < 0.8 * plain, (steadier, plain)
+    # The frames come back as they were, moving as they did (their own warping error).
+    assert 0.9 < warping_errors(full, frames).ratio < 1.2
 
 
 def test_formats_and_encoders_that_cannot_store_full_colour_are_refused():

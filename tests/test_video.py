@@ -204,6 +204,7 @@ def test_eval_reports_json_and_chart(tmp_path, bear, starry):
     assert run_cli("video", bear, starry, *FAST, "--frames", "4", "-o", out).returncode == 0
     proc = run_cli("eval", out, bear, "--json")
     assert proc.returncode == 0, proc.stderr
+    assert "Warning" not in proc.stderr, proc.stderr
     import json
 
     report = json.loads(proc.stdout)

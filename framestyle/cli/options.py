@@ -229,8 +229,8 @@ CodecOpt = Annotated[
 PixFmtOpt = Annotated[
     PixFmt | None,
     _setting(
-        "Colour samples: yuv420p (half size, plays everywhere) or yuv444p (full size: steadier, "
-        "keeps fine colour; browsers and QuickTime may not play it).",
+        "Colour samples: yuv420p (half size, plays everywhere) or yuv444p (full size: keeps the "
+        "painting's fine colour strokes; browsers and QuickTime may not play it).",
         "pix_fmt",
         VIDEO,
     ),

@@ -18,7 +18,8 @@ import numpy as np
 from ..config import RuntimeConfig, StyleConfig
 from ..errors import ConfigError, DecodeError
 from ..evaluate import WarpingReport, warping_errors
-from ..io.video import VideoInfo, iter_frames, probe
+from ..io.playback import shown_frames
+from ..io.video import VideoInfo, probe
 from ..tensors import to_tensor
 from .common import make_stylizer
 
@@ -58,8 +59,8 @@ def evaluate_videos(
     styles: Sequence[Path] = (),
     runtime: RuntimeConfig = RuntimeConfig(),
 ) -> ClipJudgement:
-    """Judge a stylized clip against the clip it was made from. Frames are paired from the
-    start; the original is resized to the stylized size. ``long_term``: the gap K of the
+    """Judge a stylized clip against the clip it was made from, both as a player shows
+    them. Frames are paired from the start; the original is resized to the stylized size. ``long_term``: the gap K of the
     long-term error (0: skip it). ``styles``: also measure the style and content loss
     (the objective's defaults, at the clip's size) on up to LOSS_FRAMES frames."""
     if long_term < 0:
@@ -72,7 +73,9 @@ def evaluate_videos(
     size = (s_info.width, s_info.height)
 
     def both() -> tuple[Iterator[np.ndarray], Iterator[np.ndarray]]:
-        return itertools.islice(iter_frames(s_info), pairs), itertools.islice(iter_frames(o_info, size=size), pairs)
+        # As a viewer sees both clips: colour stored at half size interpolated, not
+        # repeated over 2x2 blocks as OpenCV's decoder does (see ``io.playback``).
+        return itertools.islice(shown_frames(s_info), pairs), itertools.islice(shown_frames(o_info, size=size), pairs)
 
     short = warping_errors(*both())
     long = warping_errors(*both(), gap=long_term) if 0 < long_term < pairs else None
