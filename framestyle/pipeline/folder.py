@@ -203,7 +203,7 @@ def stylize_folder_sequence(
         styles = style_shapes(engine.settings.style_paths, config)
         guard(size, styles, config, Target.of(engine.backend, engine.painters), budget=budget)
         frames = _FolderFrames(plan, first.shape, size)
-        bars = _sequence_bars(plan, first.shape, size) if video.keep_bars else Bars()
+        bars = _sequence_bars(plan, first, size) if video.keep_bars else Bars()
         files = [file_identity(plan.folder / r) | {"name": str(r)} for r in plan.images]
         source = {"folder": Path(plan.folder).resolve().name, "files": files}
         total = len(plan.images)
@@ -246,17 +246,18 @@ def stylize_folder_sequence(
         return SequenceOutcome(total, resumed, size, frames.resized, output, bars)
 
 
-def _sequence_bars(plan: FolderPlan, first_shape: tuple[int, ...], size: tuple[int, int]) -> Bars:
+def _sequence_bars(plan: FolderPlan, first: np.ndarray, size: tuple[int, int]) -> Bars:
     """The letterbox bars that pictures spread over the sequence share, as ``probe``
-    finds a clip's (pictures of another size than the first are not looked at; one that
-    cannot be read is left to the painting, which names it)."""
+    finds a clip's (``first``, already read, then pictures of its size; one that cannot
+    be read is left to the painting, which names it)."""
     edges = DarkEdges()
+    edges.add(first)
     every = max(1, len(plan.images) // BARS_SAMPLES)
-    for relative in plan.images[::every][:BARS_SAMPLES]:
+    for relative in plan.images[every::every][: BARS_SAMPLES - 1]:
         try:
             rgb = read_image(plan.folder / relative, what="frame")
         except FramestyleError:
             continue
-        if rgb.shape[:2] == first_shape[:2]:
+        if rgb.shape[:2] == first.shape[:2]:
             edges.add(rgb)
-    return painted_bars(edges.bars(), (first_shape[1], first_shape[0]), size)
+    return painted_bars(edges.bars(), (first.shape[1], first.shape[0]), size)

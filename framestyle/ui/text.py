@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from ..config import StyleConfig, VideoConfig
     from ..io.containers import AudioTrack
     from ..io.video import VideoInfo
+    from ..letterbox import Bars
     from ..pipeline import BatchSummary, ImageOutcome, VideoOutcome, VideoPlan
     from ..pipeline.folder import FolderPlan, SequenceOutcome
     from ..pipeline.memory import MemoryNeed
@@ -191,18 +192,17 @@ def video_summary(plan: VideoPlan, outcome: VideoOutcome) -> str:
     per_frame = outcome.seconds / max(1, fresh)
     note = dropped_note(outcome.dropped)
     rate = "variable frame rate, timestamps kept" if plan.info.variable_rate else f"at {float(plan.info.fps):.3f} fps"
-    bars = (
-        f"\nletterbox bars kept from the source ({plan.bars.describe()}; --paint-bars paints them)" if plan.bars else ""
-    )
-    return (
-        (
-            f"wrote {outcome.output} ({w}x{h}, {outcome.frames} frames {rate}, "
-            f"audio {audio}) in {duration(outcome.seconds)}, "
-            f"{per_frame:.1f}s/frame{resumed}"
-        )
-        + (f"\n{note}" if note else "")
-        + bars
-    )
+    lines = [
+        f"wrote {outcome.output} ({w}x{h}, {outcome.frames} frames {rate}, "
+        f"audio {audio}) in {duration(outcome.seconds)}, {per_frame:.1f}s/frame{resumed}"
+    ]
+    lines += [note] if note else []
+    lines += [_bars_kept(plan.bars, "the source")] if plan.bars else []
+    return "\n".join(lines)
+
+
+def _bars_kept(bars: Bars, source: str) -> str:
+    return f"letterbox bars kept from {source} ({bars.describe()}; --paint-bars paints them)"
 
 
 def sequence_summary(outcome: SequenceOutcome) -> str:
@@ -213,7 +213,7 @@ def sequence_summary(outcome: SequenceOutcome) -> str:
     resumed = f" ({outcome.resumed} resumed)" if outcome.resumed else ""
     lines.append(f"wrote {outcome.frames} frames ({w}x{h}) to {outcome.output}{resumed}")
     if outcome.bars:
-        lines.append(f"letterbox bars kept from the pictures ({outcome.bars.describe()}; --paint-bars paints them)")
+        lines.append(_bars_kept(outcome.bars, "the pictures"))
     return "\n".join(lines)
 
 
