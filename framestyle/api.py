@@ -155,10 +155,12 @@ def preview(
 ) -> np.ndarray:
     """A preview sheet (HxWx3 uint8 RGB): ``content`` (an image, or a video's frame at
     ``at`` seconds) painted small once per combination of ``vary``'s values, e.g.
-    ``vary={"style_weight": (1, 10, 100), "style_scale": (0.5, 1, 2)}`` (the default)."""
+    ``vary={"style_weight": (1, 10, 100), "style_scale": (0.5, 1, 2)}`` (the default).
+    A video's letterbox bars stay unpainted, as ``stylize_video`` keeps them
+    (``keep_bars=False``: painted)."""
     from .pipeline.preview import Sweep, load_preview_picture, paint_preview
 
-    style, runtime, _ = settings_from(settings, base=PREVIEW_DEFAULTS)
+    style, runtime, video = settings_from(settings, base=PREVIEW_DEFAULTS)
     hints = get_type_hints(StyleConfig)
     sweeps = []
     for name, values in (vary or {}).items():
@@ -168,7 +170,10 @@ def preview(
             sweeps.append(Sweep(name, tuple(coerce(name, v, hints[name]) for v in values)))
         else:
             raise ConfigError(f"cannot vary unknown setting {name!r}")
-    picture = load_preview_picture(Path(content), style.size, at=at)
+    loaded = load_preview_picture(Path(content), style.size, at=at, keep_bars=video.keep_bars)
     style_paths = [Path(s) for s in _as_list(styles)]  # type: ignore[arg-type]
     reporter = Callbacks(item_done=_frames_only(progress))
-    return paint_preview(picture, style_paths, style=style, runtime=runtime, sweeps=sweeps, reporter=reporter).sheet
+    sheet = paint_preview(
+        loaded.picture, style_paths, style=style, runtime=runtime, sweeps=sweeps, bars=loaded.bars, reporter=reporter
+    )
+    return sheet.sheet

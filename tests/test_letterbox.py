@@ -230,3 +230,34 @@ def test_an_ordered_folder_keeps_its_bars(tmp_path, starry):
     proc = run_cli("images", shots, starry, *args, "--paint-bars", "-q", "-o", whole)
     assert proc.returncode == 0, proc.stderr
     assert max(read_image(whole / f"f{index}.png")[:, :8].max() for index in range(3)) > 3 * DARK
+
+
+def test_a_preview_sheet_leaves_a_clips_bars_as_the_video_does(tmp_path, starry, cat):
+    from framestyle.config import StyleConfig
+    from framestyle.pipeline.preview import Sweep, stylize_preview_file
+
+    src = letterboxed(tmp_path / "film.mp4", "pad=320:240:0:30:black", frames=6)
+    one_cell = [Sweep("style_weight", (1000.0,))]
+    sheet = stylize_preview_file(
+        src, [starry], output=tmp_path / "sheet.png", style=StyleConfig(size=64, iterations=4), sweeps=one_cell
+    )
+    n, m = sheet.bars.top, sheet.bars.bottom
+    assert n in (5, 6) and m in (4, 5, 6) and not sheet.bars.left  # as the video test finds them
+    cell = sheet.cells[0].picture
+    original = next(iter_frames(probe(src, max_frames=1), size=(64, 48)))
+    assert cell.shape == (48, 64, 3) and cell[:n].max() <= DARK and cell[-m:].max() <= DARK
+    assert (
+        np.abs(cell[n:-m].astype(np.float32) - original[n:-m]).mean() > 10
+    )  # painted (decoding alone moves it by 1-2)
+
+    tiny = ["--size", "64", "-n", "2", "--vary", "style-weight=10"]
+    kept = run_cli("preview", src, starry, *tiny, "-o", tmp_path / "kept.png")
+    assert kept.returncode == 0, kept.stderr
+    assert f"letterbox bars kept from the clip (top {n}, bottom {m} px" in kept.stderr
+    painted = run_cli("preview", src, starry, *tiny, "--paint-bars", "-o", tmp_path / "painted.png")
+    assert painted.returncode == 0, painted.stderr
+    assert "letterbox" not in painted.stderr and "--paint-bars" in painted.stdout.split()
+    # A photo has no bars to keep: its cells' commands are `framestyle image`, which takes no such flag.
+    photo = run_cli("preview", cat, starry, *tiny, "--paint-bars", "-q", "-o", tmp_path / "photo.png")
+    assert photo.returncode == 0, photo.stderr
+    assert " image " in photo.stdout and "bars" not in photo.stdout

@@ -79,7 +79,7 @@ def test_probe_reads_the_sar_and_the_shape_it_is_shown_at(tmp_path):
     assert info.dar == Fraction(15, 11)
     assert info.display_size == pytest.approx((176 * 135 / 121, 144))
     assert info.times is None  # a constant rate: written as before
-    picture = load_preview_picture(clip, 96)  # a preview sheet paints it at that shape too
+    picture = load_preview_picture(clip, 96).picture  # a preview sheet paints it at that shape too
     assert abs(picture.shape[1] / picture.shape[0] / (15 / 11) - 1) < 0.01
 
 

@@ -12,7 +12,16 @@ from .. import ui
 from ..config import PREVIEW_DEFAULTS, merge_settings
 from . import panels
 from .common import settings_flags
-from .options import OPTIMIZATION, ConfigOpt, OverwriteOpt, QuietOpt, StylesArg, help_text, output_option
+from .options import (
+    OPTIMIZATION,
+    ConfigOpt,
+    KeepBarsOpt,
+    OverwriteOpt,
+    QuietOpt,
+    StylesArg,
+    help_text,
+    output_option,
+)
 from .panels import with_panels
 
 
@@ -58,13 +67,16 @@ def preview(
             rich_help_panel=OPTIMIZATION,
         ),
     ] = None,
+    keep_bars: KeepBarsOpt = None,
     quiet: QuietOpt = False,
     overwrite: OverwriteOpt = False,
 ) -> None:
     """Try settings before a long run: framestyle preview photo.jpg starry.jpg"""
     from ..pipeline.preview import default_preview_output, default_sweeps, parse_sweep, stylize_preview_file
 
-    style_config, runtime, _ = merge_settings(config, settings_flags(ctx), base=PREVIEW_DEFAULTS, user_defaults=True)
+    style_config, runtime, video = merge_settings(
+        config, settings_flags(ctx), base=PREVIEW_DEFAULTS, user_defaults=True
+    )
     sweeps = [parse_sweep(text) for text in vary or []] or default_sweeps(style_config)
     out = output or default_preview_output(source, styles)
     cells = math.prod(len(s.values) for s in sweeps)
@@ -77,9 +89,10 @@ def preview(
             runtime=runtime,
             sweeps=sweeps,
             at=at,
+            keep_bars=video.keep_bars,
             overwrite=overwrite,
             reporter=bars,
         )
     print(ui.preview_commands(sheet, source, styles, given=ctx.params))
     if not quiet:
-        ui.say(f"wrote {out} ({sheet.sheet.shape[1]}x{sheet.sheet.shape[0]}, {len(sheet.cells)} cells)")
+        ui.say(ui.preview_summary(sheet, out))

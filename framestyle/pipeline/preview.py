@@ -26,11 +26,12 @@ from ..io.files import check_output, ensure_dir, require_file
 from ..io.images import is_image_path, write_image
 from ..io.sheet import contact_sheet
 from ..io.video import VIDEO_EXTENSIONS, iter_frames, probe
+from ..letterbox import Bars
 from ..model import VGG19Features, load_vgg19
 from ..style_targets import StyleTargets
 from ..stylize import Stylizer
 from ..tensors import check_vgg_size, fit_long_side
-from .common import load_content, load_styles
+from .common import load_content, load_styles, painted_bars
 from .memory import Target, estimate_peak, guard, style_shapes
 from .paint import PictureTask, paint_picture
 
@@ -101,17 +102,34 @@ class PreviewSheet:
     cells: list[PreviewCell]  # row by row
     columns: int
     sheet: np.ndarray  # the labelled grid, rgb_uint8
+    bars: Bars = Bars()  # left unpainted in every cell, at the cell size
 
 
-def load_preview_picture(path: Path, size: int, *, at: float = 0.0) -> np.ndarray:
-    """The picture a sheet paints: an image, or a video's frame at ``at`` seconds, at ``size``."""
+@dataclass(frozen=True)
+class PreviewPicture:
+    """What a sheet paints: the picture at the cell size, and the letterbox bars that the
+    video command would leave unpainted in it (none for an image)."""
+
+    picture: np.ndarray  # rgb_uint8
+    bars: Bars = Bars()
+
+
+def load_preview_picture(path: Path, size: int, *, at: float = 0.0, keep_bars: bool = True) -> PreviewPicture:
+    """An image, or a video's frame at ``at`` seconds, at ``size``. A video's bars are found
+    as ``framestyle video`` finds them by default (frames spread over the whole clip), so
+    a cell shows what the run will paint."""
     path = require_file(Path(path), "input")
     if path.suffix.lower() in VIDEO_EXTENSIONS and not is_image_path(path):
         info = probe(path, start_seconds=at, max_frames=1)
-        return next(iter_frames(info, size=fit_long_side(*info.display_size, size)))
+        size_at = fit_long_side(*info.display_size, size)
+        picture = next(iter_frames(info, size=size_at))
+        if not keep_bars:
+            return PreviewPicture(picture)
+        whole = probe(path)
+        return PreviewPicture(picture, painted_bars(whole.bars, (whole.width, whole.height), size_at))
     if at:
         raise ConfigError("`at` picks a video's frame; the input is an image")
-    return load_content(path, size)
+    return PreviewPicture(load_content(path, size))
 
 
 def describe(name: str, value: Any) -> str:
@@ -158,15 +176,18 @@ def paint_preview(
     style: StyleConfig,
     runtime: RuntimeConfig = RuntimeConfig(),
     sweeps: Sequence[Sweep] = (),
+    bars: Bars = Bars(),
     reporter: Reporter = SILENT,
 ) -> PreviewSheet:
     """Paint ``picture`` (rgb_uint8, already at the cell size) once per combination of the
-    sweeps' values (at most two sweeps: rows by columns) and lay the cells out labelled."""
+    sweeps' values (at most two sweeps: rows by columns) and lay the cells out labelled.
+    Within ``bars`` only: they stay as ``picture`` has them, as the video command keeps them."""
     sweeps = list(sweeps) or default_sweeps(style)
     if len(sweeps) > 2:
         raise ConfigError("a sheet sweeps one or two settings (rows by columns)")
     if len({s.name for s in sweeps}) < len(sweeps):
         raise ConfigError("each setting can be swept once per sheet")
+    framed, picture = picture, bars.inside(picture)
     check_vgg_size(picture.shape[1], picture.shape[0])
     backend = resolve_backend(runtime)
     shared = _Shared(runtime, backend)
@@ -189,11 +210,11 @@ def paint_preview(
         painted = paint_picture(shared.stylizer(loaded[paths], paths, config), PictureTask(index, picture), reporter)
         seconds = time.perf_counter() - start
         result = painted.result
-        cells.append(PreviewCell(values, painted.picture, result.iterations, result.loss, seconds))
+        cells.append(PreviewCell(values, bars.around(framed, painted.picture), result.iterations, result.loss, seconds))
         reporter.item_done(FrameEvent(index, len(combos), result.iterations, seconds, result.loss, resumed=False))
     columns = len(sweeps[-1].values)
     captions = [[describe(n, c.values[n]) for n in names] for c in cells]
-    return PreviewSheet(cells, columns, contact_sheet([c.picture for c in cells], captions, columns=columns))
+    return PreviewSheet(cells, columns, contact_sheet([c.picture for c in cells], captions, columns=columns), bars)
 
 
 def _check_memory(
@@ -239,6 +260,7 @@ def stylize_preview_file(
     runtime: RuntimeConfig = RuntimeConfig(),
     sweeps: Sequence[Sweep] = (),
     at: float = 0.0,
+    keep_bars: bool = True,
     overwrite: bool = False,
     reporter: Reporter = SILENT,
 ) -> PreviewSheet:
@@ -250,8 +272,10 @@ def stylize_preview_file(
         require_file(Path(path), "style image")
     swept_styles = [Path(p) for s in sweeps if s.name == STYLE for p in s.values]
     check_output(Path(output), [Path(source), *map(Path, style_paths), *swept_styles], overwrite=overwrite)
-    picture = load_preview_picture(Path(source), style.size, at=at)
-    sheet = paint_preview(picture, style_paths, style=style, runtime=runtime, sweeps=sweeps, reporter=reporter)
+    loaded = load_preview_picture(Path(source), style.size, at=at, keep_bars=keep_bars)
+    sheet = paint_preview(
+        loaded.picture, style_paths, style=style, runtime=runtime, sweeps=sweeps, bars=loaded.bars, reporter=reporter
+    )
     ensure_dir(Path(output).parent)
     write_image(Path(output), sheet.sheet)
     return sheet

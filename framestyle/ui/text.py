@@ -226,11 +226,13 @@ def preview_commands(sheet: PreviewSheet, source: Path, styles: Sequence[Path], 
 
     ``given`` holds the preview's flags by name: the settings among them that were set
     (not None) are carried into every command, except the preview's own cell size and budget."""
-    from ..config import CONFIG_CLASSES
+    from ..config import CONFIG_CLASSES, VideoConfig
     from ..io.video import VIDEO_EXTENSIONS
 
     settings = {f.name for cls in CONFIG_CLASSES for f in dataclasses.fields(cls)} - {"size", "iterations"}
     command = "video" if Path(source).suffix.lower() in VIDEO_EXTENSIONS else "image"
+    if command == "image":  # `framestyle image` has no video settings (--paint-bars...)
+        settings -= {f.name for f in dataclasses.fields(VideoConfig)}
     lines = []
     for number, cell in enumerate(sheet.cells, start=1):
         cell_styles = [cell.values["style"]] if "style" in cell.values else list(styles)
@@ -244,6 +246,14 @@ def preview_commands(sheet: PreviewSheet, source: Path, styles: Sequence[Path], 
     return "\n".join(lines)
 
 
+def preview_summary(sheet: PreviewSheet, output: Path) -> str:
+    height, width = sheet.sheet.shape[:2]
+    lines = [f"wrote {output} ({width}x{height}, {len(sheet.cells)} cells)"]
+    if sheet.bars:
+        lines.append(_bars_kept(sheet.bars, "the clip"))
+    return "\n".join(lines)
+
+
 def _shown(value: Any) -> str:
     if isinstance(value, bool):
         return str(value).lower()
@@ -252,12 +262,16 @@ def _shown(value: Any) -> str:
     return Path(value).name if isinstance(value, Path) else str(value)
 
 
+# Switches whose "off" flag is not --no-NAME.
+_OFF_FLAGS = {"keep_bars": "--paint-bars"}
+
+
 def _as_flags(flags: Mapping[str, Any]) -> list[str]:
     words: list[str] = []
     for name, value in flags.items():
         flag = "--" + name.replace("_", "-")
         if isinstance(value, bool):
-            words.append(flag if value else f"--no-{name.replace('_', '-')}")
+            words.append(flag if value else _OFF_FLAGS.get(name, f"--no-{name.replace('_', '-')}"))
         else:
             words += [flag, f"{value:g}" if isinstance(value, float) else str(value)]
     return words
