@@ -5,6 +5,7 @@ import doctest
 import pytest
 
 import framestyle.cli
+import framestyle.ui.flags
 from framestyle.cli import flag_spelling
 
 
@@ -19,6 +20,7 @@ from framestyle.cli import flag_spelling
         ("`image_format` must be one of bmp, jpg", "--format must be one of bmp, jpg"),
         ("choose another `output_dir`", "choose another --output"),
         ("pass `weights=PATH`", "pass --weights PATH"),
+        ("`keep_bars=False` paints the whole frame", "--paint-bars paints the whole frame"),
         ("no settings named here: size_2 `` stays", "no settings named here: size_2 `` stays"),
     ],
 )
@@ -29,3 +31,4 @@ def test_core_settings_become_flags(core, cli):
 
 def test_doctests():
     assert doctest.testmod(framestyle.cli).failed == 0
+    assert doctest.testmod(framestyle.ui.flags).failed == 0

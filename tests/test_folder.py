@@ -57,6 +57,18 @@ def test_batch_outputs_failures_and_resume(photos, tmp_path):
     assert redo.returncode == 1 and "3 done" in redo.stderr
 
 
+def test_a_pictures_own_failure_names_flags_as_the_run_does(tmp_path):
+    import cv2
+
+    folder = tmp_path / "thin"
+    folder.mkdir()
+    cv2.imwrite(str(folder / "strip.png"), np.full((4, 200, 3), 120, np.uint8))  # 64x1 at --size 64
+    proc = run_cli("images", folder, STARRY, "--size", "64", "-n", "2")
+    assert proc.returncode == 1, proc.stderr
+    assert f"failed: {folder / 'strip.png'}: " in proc.stderr and "use a larger --size" in proc.stderr
+    assert "`" not in proc.stderr
+
+
 def test_recursive_tree_jpg_and_animations(tmp_path, cat):
     src = tmp_path / "in"
     (src / "a" / "b").mkdir(parents=True)

@@ -17,6 +17,7 @@ from typing import Annotated
 import typer
 
 from ..errors import FramestyleError, Interrupted
+from ..ui.flags import flag_spelling
 from .evaluate import evaluate
 from .image import image
 from .images import images
@@ -58,35 +59,6 @@ app.command()(preview)
 app.command("eval")(evaluate)
 app.command()(images)
 app.command()(presets)
-
-# Core parameters whose flag has another name.
-_FLAG_NAMES = {"image_format": "format", "output_dir": "output"}
-_SETTING = re.compile(r"`([a-z][a-z0-9_]*)(?:=([^`]*))?`")
-
-
-def flag_spelling(message: str) -> str:
-    """Spell the settings a core message names in backticks as flags of this CLI.
-
-    >>> flag_spelling("pass `restart=True` to start over")
-    'pass --restart to start over'
-    >>> flag_spelling("`preserve_color=False` transfers color too")
-    '--no-preserve-color transfers color too'
-    >>> flag_spelling("the video at `size=512` is too small; use a larger `size`")
-    'the video at --size 512 is too small; use a larger --size'
-    >>> flag_spelling("`image_format` must be one of bmp, jpg")
-    '--format must be one of bmp, jpg'
-    """
-
-    def flag(match: re.Match[str]) -> str:
-        name, value = match.group(1), match.group(2)
-        dashed = _FLAG_NAMES.get(name, name).replace("_", "-")
-        if value == "True" or value is None:
-            return f"--{dashed}"
-        if value == "False":
-            return f"--no-{dashed}"
-        return f"--{dashed} {value}"
-
-    return _SETTING.sub(flag, message)
 
 
 def _usage_message(err: typer.TyperException) -> str:

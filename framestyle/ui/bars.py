@@ -20,6 +20,7 @@ from rich.progress import (
 from rich.text import Text
 
 from ..events import BatchEvent, ItemEvent, IterationEvent, Reporter, painting_of
+from .flags import flag_spelling
 
 if TYPE_CHECKING:
     pass
@@ -198,7 +199,7 @@ class FrameBars(_Display, Reporter):
         steps: int | None
         if isinstance(event, BatchEvent):
             if event.status == "failed":
-                say(f"failed: {event.source}: {event.message}")
+                say(f"failed: {event.source}: {flag_spelling(event.message)}")
             computed = event.status == "done"
             # A batch event has no step count: a picture took the steps seen of it, or
             # its whole budget when they ran where no step is reported (Ray workers).

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from ..pipeline.space import DiskSpace
 
 from .bars import duration, loss_breakdown
+from .flags import as_flags
 
 
 def image_summary(outcome: ImageOutcome) -> str:
@@ -240,7 +241,7 @@ def preview_commands(sheet: PreviewSheet, source: Path, styles: Sequence[Path], 
         if given.get("config") is not None:
             flags = {"config": given["config"], **flags}
         flags.update({k: v for k, v in cell.values.items() if k != "style"})
-        words = ["framestyle", command, str(source), *map(str, cell_styles), *_as_flags(flags)]
+        words = ["framestyle", command, str(source), *map(str, cell_styles), *as_flags(flags)]
         caption = ", ".join(f"{k.replace('_', '-')}={_shown(v)}" for k, v in cell.values.items())
         lines.append(f"cell {number} ({caption}): {shlex.join(words)}")
     return "\n".join(lines)
@@ -260,21 +261,6 @@ def _shown(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:g}"
     return Path(value).name if isinstance(value, Path) else str(value)
-
-
-# Switches whose "off" flag is not --no-NAME.
-_OFF_FLAGS = {"keep_bars": "--paint-bars"}
-
-
-def _as_flags(flags: Mapping[str, Any]) -> list[str]:
-    words: list[str] = []
-    for name, value in flags.items():
-        flag = "--" + name.replace("_", "-")
-        if isinstance(value, bool):
-            words.append(flag if value else _OFF_FLAGS.get(name, f"--no-{name.replace('_', '-')}"))
-        else:
-            words += [flag, f"{value:g}" if isinstance(value, float) else str(value)]
-    return words
 
 
 def toml_value(value: object) -> str:
