@@ -14,7 +14,8 @@ prints one Markdown row:
     default) and once at full size (`--pix-fmt yuv444p`).
 Clips: the shared bear, sintel, bunny and shuttle, and "pan" and "zoom": a camera moving
 over a still photograph (new pixels enter at the borders every frame; --clips pan,zoom);
-"asl" (a static camera on a person signing) is kept out of every choice, as a held-out check.
+"asl" (a static camera on a person signing) is kept out of every choice, as a held-out check;
+"cut" joins bear and bunny with a hard cut halfway (--clips cut).
 No thresholds: the README quotes the tables. Examples:
   python benchmarks/bench_video.py                                   # defaults, four clips (slow)
   python benchmarks/bench_video.py --clips bear --size 512 --frames 16
@@ -66,6 +67,9 @@ CAMERA = {
     "zoom": "tubingen_neckarfront.jpg",  # out, the view 1% wider each frame
 }
 _START_VIEW = {"pan": 0.6, "zoom": 0.45}  # the first view's width, a fraction of the photo's
+# Two shots joined by a hard cut halfway: the first clip's first frames, then the second's,
+# cropped about the centre to the first's shape (a new shot must not open as a ghost of the old).
+SHOTS = {"cut": ("bear", "bunny")}
 STYLE = ROOT / "samples/vangogh_starry_night.jpg"  # --style names another painting
 STILL_STEPS = StyleConfig().iterations  # `framestyle image`'s default budget
 LONG_GAP = 10
@@ -100,6 +104,8 @@ def clip_frames(name: str, size: int, count: int, cache: Path | None) -> list[np
     cached = cache / f"{name}_{size}_{count}.npz" if cache else None
     if cached is not None and cached.exists():
         return list(np.load(cached)["frames"])
+    if name in SHOTS:
+        return joined_shots(*SHOTS[name], size=size, count=count, cache=cache)
     if name in CAMERA:
         frames = camera_frames(camera_photo(name, size), name, size, count)
     else:
@@ -107,6 +113,23 @@ def clip_frames(name: str, size: int, count: int, cache: Path | None) -> list[np
     if cached is not None:
         np.savez_compressed(cached, frames=np.stack(frames))
     return frames
+
+
+def joined_shots(first: str, second: str, *, size: int, count: int, cache: Path | None) -> list[np.ndarray]:
+    """``count`` frames: the first half from clip ``first``, then clip ``second``'s first
+    frames, cut about the centre to the first's aspect and resized to its shape."""
+    import cv2
+
+    before = clip_frames(first, size, count // 2, cache)
+    height, width = before[0].shape[:2]
+    after = []
+    for frame in clip_frames(second, size, count - count // 2, cache):
+        h, w = frame.shape[:2]
+        crop_w, crop_h = min(w, round(h * width / height)), min(h, round(w * height / width))
+        top, left = (h - crop_h) // 2, (w - crop_w) // 2
+        view = frame[top : top + crop_h, left : left + crop_w]
+        after.append(cv2.resize(view, (width, height), interpolation=cv2.INTER_AREA))
+    return before + after
 
 
 def decoded_frames(name: str, size: int, count: int, cache: Path | None) -> list[np.ndarray]:

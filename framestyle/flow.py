@@ -198,3 +198,33 @@ def carry_earlier(
     hole = current_content if fill == "content" else nearest
     init = np.where(keep, target_uint8, hole)
     return WarpedPrevious(init=init, warped=target_uint8, certainty=certainty.astype(np.float32))
+
+
+# A cut: less than half of the frame is explained by the previous one moved along the
+# flow, where a pixel is explained when the two frames' local mean colours (9x9, so grain
+# averages out), each frame normalized by its mean and spread (so a fade is not a cut),
+# differ by less than 0.2 of that spread. Measured at 256 px on the benchmark clips: every
+# consecutive pair, and the same pairs fading 20% a frame or under heavy grain (sigma 20
+# levels), is at least 91% explained; frames of two different clips at most 30%.
+SHOT_TOLERANCE = 0.2
+SHOT_SHARE = 0.5
+
+
+def new_shot(previous: np.ndarray, current: np.ndarray, *, flow: FlowFn = dense_flow) -> bool:
+    """Whether content frame ``current`` starts a new shot after ``previous`` (a cut).
+
+    Ruder et al. (2016) rely on the certainty mask alone, but across a cut the mask still
+    trusts flat regions (a sky, fog) and the start image is the previous shot's painting,
+    so the new shot would open as a ghost of the old one. A cut frame is painted from
+    scratch instead, like a clip's first frame."""
+    warped, _ = warp(previous, flow(current, previous))
+    difference = cv2.blur(_normalized(current) - _normalized(warped), (9, 9))
+    explained = np.mean(np.sum(difference * difference, axis=2) < 3 * SHOT_TOLERANCE**2)
+    return bool(explained < SHOT_SHARE)
+
+
+def _normalized(frame: np.ndarray) -> np.ndarray:
+    """RGB less its mean per channel, over its spread (at least 8 levels: a flat frame's
+    noise is not blown up)."""
+    values = frame.astype(np.float32)
+    return (values - values.mean(axis=(0, 1))) / max(float(values.std()), 8.0)

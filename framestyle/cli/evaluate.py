@@ -64,7 +64,8 @@ def evaluate(
         data["chart"] = str(chart_path) if chart_path else None
         print(json.dumps(data, indent=1))
         return
-    print(f"frame pairs:              {report.pairs} at {s_info.width}x{s_info.height}")
+    cuts = f" ({report.across_cuts} across cuts left out)" if report.across_cuts else ""
+    print(f"frame pairs:              {report.pairs} at {s_info.width}x{s_info.height}{cuts}")
     print(f"warping error (stylized): {report.mean_stylized:.5f}")
     print(f"warping error (original): {report.mean_original:.5f}  (the floor)")
     print(f"ratio to original:        {report.ratio:.2f}x")

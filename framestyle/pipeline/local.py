@@ -138,10 +138,11 @@ def _later_painter(
 ) -> Painter:
     """A later pass: each frame from its previous pass's picture (``prior``) and the frames
     this pass painted before it, the other way along the clip. The pass's first frame has
-    none of those, so it keeps its previous picture."""
+    none of those, nor has the last frame of a shot met after a cut: they keep their
+    previous picture."""
 
     def paint(position: int, index: int, content: np.ndarray, earlier: list[EarlierFrame]) -> Painting:
-        if position == 0:
+        if not earlier:
             return prior.load(index), 0, float("nan")
         output, result = paint_frame(
             stylizer, content, earlier, video=video, prior=prior.load(index), reporter=reporter, bars=bars
@@ -183,12 +184,15 @@ class _PassRun:
             item = number * self.total + position
             if position < done:
                 if position >= done - history.depth:
-                    history.push(position, content_of(), target.load(index))
+                    finished = content_of()
+                    history.enter(finished)
+                    history.push(position, finished, target.load(index))
                 self.reporter.item_done(FrameEvent(item, items, 0, 0.0, float("nan"), resumed=True))
                 continue
             self.reporter.item_started(item)
             start = time.perf_counter()
             content = content_of()
+            history.enter(content)
             output, steps, loss = painter(position, index, content, history.earlier())
             target.save(index, output)
             history.push(position, content, output)

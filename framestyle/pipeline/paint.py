@@ -16,7 +16,7 @@ import torch
 
 from ..config import RuntimeConfig, StyleConfig, VideoConfig
 from ..events import SILENT, IterationEvent, Reporter, Tee
-from ..flow import EarlierFrame, WarpedPrevious, carry_earlier
+from ..flow import EarlierFrame, WarpedPrevious, carry_earlier, new_shot
 from ..io.files import ensure_dir
 from ..io.images import resize_rgb, write_image
 from ..letterbox import Bars
@@ -145,7 +145,18 @@ class FrameHistory:
         self.offsets = sorted(video.temporal_frames) if flow else [1]
         self.anchor_every = video.anchor_every if flow else 0
         self.depth = max(self.offsets[-1], self.anchor_every)
+        self.follows_shots = video.temporal != "none"  # frames painted alone need no cuts
         self._frames: deque[tuple[int, np.ndarray, np.ndarray]] = deque(maxlen=self.depth)
+
+    def enter(self, content: np.ndarray) -> bool:
+        """Before the next frame is painted (or, on resume, pushed again): forget the frames
+        before it if it starts a new shot, so that it starts from scratch like a sequence's
+        first frame and later frames look back no further (see ``flow.new_shot``). The
+        test reads content frames only, so a resumed run finds the same cuts."""
+        if not self.follows_shots or not self._frames or not new_shot(self._frames[-1][1], content):
+            return False
+        self._frames.clear()
+        return True
 
     def push(self, index: int, content: np.ndarray, output: np.ndarray) -> None:
         if self._frames and index != self._frames[-1][0] + 1:

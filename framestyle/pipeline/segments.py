@@ -98,6 +98,7 @@ class Lane:
         self.next = segment.lead + done
         self.history = FrameHistory(video)
         for index in range(max(segment.lead, self.next - self.history.depth), self.next):
+            self.history.enter(self.frames[index - segment.lead])
             self.history.push(index - segment.lead, self.frames[index - segment.lead], store.load(index))
 
     @property
@@ -106,8 +107,10 @@ class Lane:
 
     def next_frame(self) -> tuple[np.ndarray, list[EarlierFrame]]:
         """The next frame's content and the earlier frames it looks back to (none at the
-        segment's first frame, which starts from scratch)."""
-        return self.frames[self.next - self.segment.lead], self.history.earlier()
+        segment's first frame, or a shot's after a cut, which start from scratch)."""
+        content = self.frames[self.next - self.segment.lead]
+        self.history.enter(content)
+        return content, self.history.earlier()
 
     def save(self, output: np.ndarray) -> int:
         """Store the next frame's output; returns its index."""
