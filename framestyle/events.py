@@ -50,6 +50,7 @@ class FrameEvent:
     seconds: float
     loss: float
     resumed: bool  # True: taken from an earlier, interrupted run
+    cut: bool = False  # the frame starts a new shot, painted from scratch (``flow.new_shot``)
 
 
 def painting_of(item: int, frames: int) -> tuple[int, int]:

@@ -94,16 +94,20 @@ def test_each_shot_is_painted_as_its_own_clip_also_when_resumed(tmp_path, shots)
         assert np.array_equal(a, b), index
 
 
-def test_eval_leaves_out_the_pairs_across_a_cut(tmp_path):
-    # Four frames of bear, then four of bunny, encoded as one clip.
-    clip = make_clip(
-        tmp_path / "cut.mp4",
+def cut_clip(path):  # type: ignore[no-untyped-def]
+    """Four frames of bear, then four of bunny, encoded as one clip."""
+    return make_clip(
+        path,
         *("-i", str(asset("video/chromium_bear_vp9_opus.webm")), "-i", str(asset("video/big_buck_bunny_720p_5s.mp4"))),
         "-filter_complex",
         "[0:v]scale=96:72,setsar=1,trim=end_frame=4[a];[1:v]scale=96:72,setsar=1,trim=end_frame=4[b];"
         "[a][b]concat=n=2:v=1[v]",
         *("-map", "[v]", "-r", "24", "-pix_fmt", "yuv420p"),
     )
+
+
+def test_eval_leaves_out_the_pairs_across_a_cut(tmp_path):
+    clip = cut_clip(tmp_path / "cut.mp4")
     proc = run_cli("eval", clip, clip, "--json", "--no-chart", "--long-term", "2")
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)
@@ -113,6 +117,19 @@ def test_eval_leaves_out_the_pairs_across_a_cut(tmp_path):
     assert "frame pairs:              6 at 96x72 (1 across cuts left out)" in text.stdout
 
 
+def test_the_video_command_says_where_it_found_a_cut(tmp_path, starry):
+    clip = cut_clip(tmp_path / "cut.mp4")
+    tiny = ("--size", "64", "--first-iterations", "4", "-n", "2", "--pass-iterations", "2")
+    proc = run_cli("video", clip, starry, *tiny, "-o", tmp_path / "out.mp4")
+    assert proc.returncode == 0, proc.stderr
+    assert "1 cut found (new shots at frame 5): each new shot was painted from scratch" in proc.stderr
+    steady = run_cli(
+        "video", asset("video/chromium_bear_vp9_opus.webm"), starry, *tiny, "--frames", "4", "-o", tmp_path / "b.mp4"
+    )
+    assert steady.returncode == 0, steady.stderr
+    assert "cut" not in steady.stderr
+
+
 def test_a_ray_lane_looks_back_no_further_than_the_cut(tmp_path, shots):
     from framestyle.pipeline.segments import Lane, Segment
 
@@ -120,13 +137,15 @@ def test_a_ray_lane_looks_back_no_further_than_the_cut(tmp_path, shots):
     frames = bear + bunny
     store = FrameStore.open(tmp_path / "lane", {"test": True})
     lane = Lane(Segment(0, 0, 0, 8), frames, store, VIDEO)
-    looked_back = []
+    looked_back, cuts = [], []
     while not lane.finished:
         content, earlier = lane.next_frame()
         looked_back.append(sorted(frame.offset for frame in earlier))
+        cuts.append(lane.cut)  # what the Ray engine reports with the frame
         lane.save(content)  # the content stands in for its painting: only the history is tested
     assert looked_back[:5] == [[], [1], [1, 2], [1, 2, 3], []]
     assert looked_back[5:] == [[1], [1, 2], [1, 2, 3]]
+    assert cuts == [False] * 4 + [True] + [False] * 3
     # A lane that resumes after frame 6 refills its history as far as the cut only.
     for index in (6, 7):
         (store.folder / f"frame_{index + 1:06d}.png").unlink()

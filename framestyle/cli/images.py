@@ -124,6 +124,8 @@ def images(
             )
         if not quiet:
             ui.say(ui.sequence_summary(outcome))
+            if bars.cuts:
+                ui.say(ui.cuts_found(bars.cuts))
         return
 
     with (

@@ -125,3 +125,5 @@ def video(
         )
     if not quiet:
         ui.say(ui.video_summary(plan, outcome))
+        if bars.cuts:
+            ui.say(ui.cuts_found(bars.cuts))

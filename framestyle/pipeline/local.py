@@ -192,12 +192,12 @@ class _PassRun:
             self.reporter.item_started(item)
             start = time.perf_counter()
             content = content_of()
-            history.enter(content)
+            cut = history.enter(content)
             output, steps, loss = painter(position, index, content, history.earlier())
             target.save(index, output)
             history.push(position, content, output)
             seconds = time.perf_counter() - start
-            self.reporter.item_done(FrameEvent(item, items, steps, seconds, loss, resumed=False))
+            self.reporter.item_done(FrameEvent(item, items, steps, seconds, loss, resumed=False, cut=cut))
 
 
 def _same(content: np.ndarray) -> np.ndarray:

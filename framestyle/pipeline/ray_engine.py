@@ -285,7 +285,7 @@ class RayEngine:
             output, iterations, loss, seconds = done.value
             index = lane.save(output)
             if index >= lane.segment.start:
-                reporter.item_done(FrameEvent(index, total, iterations, seconds, loss, resumed=False))
+                reporter.item_done(FrameEvent(index, total, iterations, seconds, loss, resumed=False, cut=lane.cut))
             if lane.finished:
                 pool.release(done.worker)
             else:

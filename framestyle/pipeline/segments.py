@@ -97,6 +97,7 @@ class Lane:
         done = store.finished(limit=segment.end - segment.lead, start=segment.lead)
         self.next = segment.lead + done
         self.history = FrameHistory(video)
+        self.cut = False  # whether the frame ``next_frame`` gave last starts a new shot
         for index in range(max(segment.lead, self.next - self.history.depth), self.next):
             self.history.enter(self.frames[index - segment.lead])
             self.history.push(index - segment.lead, self.frames[index - segment.lead], store.load(index))
@@ -109,7 +110,7 @@ class Lane:
         """The next frame's content and the earlier frames it looks back to (none at the
         segment's first frame, or a shot's after a cut, which start from scratch)."""
         content = self.frames[self.next - self.segment.lead]
-        self.history.enter(content)
+        self.cut = self.history.enter(content)
         return content, self.history.earlier()
 
     def save(self, output: np.ndarray) -> int:

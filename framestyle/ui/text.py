@@ -218,6 +218,13 @@ def sequence_summary(outcome: SequenceOutcome) -> str:
     return "\n".join(lines)
 
 
+def cuts_found(frames: Sequence[int]) -> str:
+    """The cuts a run met, as frame numbers from 1 (the first few)."""
+    shown = ", ".join(str(frame + 1) for frame in frames[:6]) + (", ..." if len(frames) > 6 else "")
+    count = f"{len(frames)} cut{'s' if len(frames) > 1 else ''}"
+    return f"{count} found (new shots at frame {shown}): each new shot was painted from scratch"
+
+
 def batch_summary(plan: FolderPlan, summary: BatchSummary) -> str:
     return f"{plan.output_dir}: {summary.done} done, {summary.skipped} skipped (already done), {summary.failed} failed"
 
