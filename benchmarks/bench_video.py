@@ -15,7 +15,8 @@ prints one Markdown row:
 Clips: the shared bear, sintel, bunny and shuttle, and "pan" and "zoom": a camera moving
 over a still photograph (new pixels enter at the borders every frame; --clips pan,zoom);
 "asl" (a static camera on a person signing) is kept out of every choice, as a held-out check;
-"cut" joins bear and bunny with a hard cut halfway (--clips cut).
+"cut" joins bear and bunny with a hard cut halfway, "dissolve" with a 12-frame cross-fade
+(--clips cut,dissolve).
 No thresholds: the README quotes the tables. Examples:
   python benchmarks/bench_video.py                                   # defaults, four clips (slow)
   python benchmarks/bench_video.py --clips bear --size 512 --frames 16
@@ -67,9 +68,11 @@ CAMERA = {
     "zoom": "tubingen_neckarfront.jpg",  # out, the view 1% wider each frame
 }
 _START_VIEW = {"pan": 0.6, "zoom": 0.45}  # the first view's width, a fraction of the photo's
-# Two shots joined by a hard cut halfway: the first clip's first frames, then the second's,
-# cropped about the centre to the first's shape (a new shot must not open as a ghost of the old).
-SHOTS = {"cut": ("bear", "bunny")}
+# Two shots joined halfway: the first clip's first frames, then the second's, cropped about
+# the centre to the first's shape (a new shot must not open as a ghost of the old). "cut"
+# joins them with a hard cut; "dissolve" cross-fades them over 12 frames (bear 0-11, the
+# fade 12-23, bunny 24-47): no frame of it is a cut.
+SHOTS = {"cut": ("bear", "bunny", 0), "dissolve": ("bear", "bunny", 12)}
 STYLE = ROOT / "samples/vangogh_starry_night.jpg"  # --style names another painting
 STILL_STEPS = StyleConfig().iterations  # `framestyle image`'s default budget
 LONG_GAP = 10
@@ -115,21 +118,29 @@ def clip_frames(name: str, size: int, count: int, cache: Path | None) -> list[np
     return frames
 
 
-def joined_shots(first: str, second: str, *, size: int, count: int, cache: Path | None) -> list[np.ndarray]:
-    """``count`` frames: the first half from clip ``first``, then clip ``second``'s first
-    frames, cut about the centre to the first's aspect and resized to its shape."""
+def joined_shots(
+    first: str, second: str, fade: int, *, size: int, count: int, cache: Path | None
+) -> list[np.ndarray]:
+    """``count`` frames: the first half from clip ``first``, then clip ``second``'s, cut
+    about the centre to the first's aspect and resized to its shape. With ``fade``, the
+    last ``fade`` frames of the first half cross-fade into the second clip's first frames."""
     import cv2
 
     before = clip_frames(first, size, count // 2, cache)
     height, width = before[0].shape[:2]
     after = []
-    for frame in clip_frames(second, size, count - count // 2, cache):
+    for frame in clip_frames(second, size, count - count // 2 + fade, cache):
         h, w = frame.shape[:2]
         crop_w, crop_h = min(w, round(h * width / height)), min(h, round(w * height / width))
         top, left = (h - crop_h) // 2, (w - crop_w) // 2
         view = frame[top : top + crop_h, left : left + crop_w]
         after.append(cv2.resize(view, (width, height), interpolation=cv2.INTER_AREA))
-    return before + after
+    for k in range(fade):
+        share = (k + 1) / (fade + 1)  # of the second clip
+        index = len(before) - fade + k
+        mixed = (1 - share) * before[index].astype(np.float32) + share * after[k].astype(np.float32)
+        before[index] = np.clip(mixed + 0.5, 0, 255).astype(np.uint8)
+    return before + after[fade:]
 
 
 def decoded_frames(name: str, size: int, count: int, cache: Path | None) -> list[np.ndarray]:
