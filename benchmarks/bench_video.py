@@ -118,9 +118,7 @@ def clip_frames(name: str, size: int, count: int, cache: Path | None) -> list[np
     return frames
 
 
-def joined_shots(
-    first: str, second: str, fade: int, *, size: int, count: int, cache: Path | None
-) -> list[np.ndarray]:
+def joined_shots(first: str, second: str, fade: int, *, size: int, count: int, cache: Path | None) -> list[np.ndarray]:
     """``count`` frames: the first half from clip ``first``, then clip ``second``'s, cut
     about the centre to the first's aspect and resized to its shape. With ``fade``, the
     last ``fade`` frames of the first half cross-fade into the second clip's first frames."""
