@@ -219,10 +219,18 @@ def sequence_summary(outcome: SequenceOutcome) -> str:
 
 
 def cuts_found(frames: Sequence[int]) -> str:
-    """The cuts a run met, as frame numbers from 1 (the first few)."""
+    """The cuts a run met, as frame numbers from 1 (the first few).
+
+    >>> cuts_found([4])
+    '1 cut found (new shots at frame 5): each new shot was painted from scratch'
+    >>> cuts_found([4, 30])
+    '2 cuts found (new shots at frames 5, 31): each new shot was painted from scratch'
+    """
     shown = ", ".join(str(frame + 1) for frame in frames[:6]) + (", ..." if len(frames) > 6 else "")
-    count = f"{len(frames)} cut{'s' if len(frames) > 1 else ''}"
-    return f"{count} found (new shots at frame {shown}): each new shot was painted from scratch"
+    plural = "s" if len(frames) > 1 else ""
+    return (
+        f"{len(frames)} cut{plural} found (new shots at frame{plural} {shown}): each new shot was painted from scratch"
+    )
 
 
 def batch_summary(plan: FolderPlan, summary: BatchSummary) -> str:
