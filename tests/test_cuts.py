@@ -57,7 +57,7 @@ class StopAfter(RecordingReporter):
             raise KeyboardInterrupt
 
 
-def paint(frames: list[np.ndarray], folder, reporter=None) -> list[np.ndarray]:  # type: ignore[no-untyped-def]
+def paint(frames: list[np.ndarray], folder, reporter=None, video=VIDEO) -> list[np.ndarray]:  # type: ignore[no-untyped-def]
     stylizer = make_stylizer(
         [ROOT / "samples/vangogh_starry_night.jpg"], StyleConfig(size=64, iterations=4), RuntimeConfig()
     )
@@ -67,7 +67,7 @@ def paint(frames: list[np.ndarray], folder, reporter=None) -> list[np.ndarray]: 
         total=len(frames),
         store=store,
         stylizer=stylizer,
-        video=VIDEO,
+        video=video,
         reporter=reporter or RecordingReporter(),
     )
     return [store.load(index) for index in range(len(frames))]
@@ -91,6 +91,15 @@ def test_each_shot_is_painted_as_its_own_clip_also_when_resumed(tmp_path, shots)
         paint(bear + bunny, tmp_path / "resumed", StopAfter(6))
     resumed = paint(bear + bunny, tmp_path / "resumed")
     for index, (a, b) in enumerate(zip(resumed, joined)):
+        assert np.array_equal(a, b), index
+
+
+def test_the_previous_mode_starts_a_new_shot_from_scratch_too(tmp_path, shots):
+    bear, bunny = shots
+    video = VideoConfig(temporal="previous", first_iterations=8)
+    joined = paint(bear + bunny, tmp_path / "joined", video=video)
+    alone = paint(bear, tmp_path / "bear", video=video) + paint(bunny, tmp_path / "bunny", video=video)
+    for index, (a, b) in enumerate(zip(joined, alone)):
         assert np.array_equal(a, b), index
 
 
