@@ -89,6 +89,17 @@ def test_eta_within_a_frame_moves_with_its_steps():
     assert task.fields["count"] == "0/3"
 
 
+def test_a_frame_after_a_cut_takes_the_first_frames_budget_in_the_eta():
+    clock = FakeClock()
+    bars = FrameBars(quiet=True, budgets=[100, 20, 20, 20], clock=clock)
+    _paint(bars, clock, 0, 100)
+    bars.item_started(1)
+    clock.now += 1
+    bars.iteration(_step(1, 100))  # painted from scratch: its steps say so
+    task = _frames_task(bars)
+    assert (task.completed, task.total) == (101, 240)  # 139 steps left, where the plan said 59
+
+
 def test_resumed_frames_cost_nothing():
     clock = FakeClock()
     bars = FrameBars(quiet=True, budgets=[300, 50, 50, 50], clock=clock)

@@ -132,6 +132,12 @@ class StepBudget:
     def step(self, index: int, iteration: int) -> None:
         self.running[index] = min(iteration, self.budgets[index])
 
+    def rebudget(self, index: int, budget: int) -> None:
+        """Item ``index`` turned out to have ``budget`` steps: a frame after a cut is painted
+        from scratch, with the first frame's budget, which no plan foresees."""
+        self.total += budget - self.budgets[index]
+        self.budgets[index] = budget
+
     def finish(self, index: int, steps: int | None) -> None:
         """Item ``index`` is over after ``steps`` steps (None: as many as it was seen take)."""
         seen = self.running.pop(index, 0)
@@ -185,6 +191,8 @@ class FrameBars(_Display, Reporter):
     def iteration(self, event: IterationEvent) -> None:
         self.progress.update(self.steps, completed=event.iteration, total=event.total, detail=f"loss {event.loss:.4g}")
         if self.current is not None:
+            if event.total != self.work.budgets[self.current]:
+                self.work.rebudget(self.current, event.total)
             self.work.step(self.current, event.iteration)
             self._show_work()
 
