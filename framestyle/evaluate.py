@@ -83,14 +83,17 @@ def warping_errors(stylized: Iterable[np.ndarray], original: Iterable[np.ndarray
     for index, (s, o) in enumerate(zip(stylized, original)):
         if s.shape != o.shape:
             raise ValueError(f"frame sizes differ: {s.shape} vs {o.shape}")
-        if window and new_shot(window[-1][1], o):
+        # The flow back to the previous frame tests for a cut, and with a gap of 1 it is
+        # also the mask's: computed once.
+        back = dense_flow(o, window[-1][1]) if window else None
+        if back is not None and new_shot(window[-1][1], o, backward=back):
             shot_start = index
         if len(window) == gap and index - gap < shot_start:
             across += 1
         elif len(window) == gap:
             prev_s, prev_o = window[0]
             flow = dense_flow(prev_o, o)  # prev_o(x) ~ o(x + flow)
-            mask = occlusion_mask(flow, dense_flow(o, prev_o))
+            mask = occlusion_mask(flow, back if gap == 1 and back is not None else dense_flow(o, prev_o))
             styl.append(pair_warping_error(prev_s, s, flow, mask))
             orig.append(pair_warping_error(prev_o, o, flow, mask))
         window.append((s, o))

@@ -214,14 +214,17 @@ SHOT_SHARE = 0.6
 FLAT_SPREAD = 32.0
 
 
-def new_shot(previous: np.ndarray, current: np.ndarray, *, flow: FlowFn = dense_flow) -> bool:
+def new_shot(
+    previous: np.ndarray, current: np.ndarray, *, flow: FlowFn = dense_flow, backward: np.ndarray | None = None
+) -> bool:
     """Whether content frame ``current`` starts a new shot after ``previous`` (a cut).
+    ``backward``: the flow ``current`` -> ``previous``, when the caller has computed it.
 
     Ruder et al. (2016) rely on the certainty mask alone, but across a cut the mask still
     trusts flat regions (a sky, fog) and the start image is the previous shot's painting,
     so the new shot would open as a ghost of the old one. A cut frame is painted from
     scratch instead, like a clip's first frame."""
-    warped, _ = warp(previous, flow(current, previous))
+    warped, _ = warp(previous, flow(current, previous) if backward is None else backward)
     difference = cv2.blur(_normalized(current) - _normalized(warped), (9, 9))
     explained = np.mean(np.sum(difference * difference, axis=2) < 3 * SHOT_TOLERANCE**2)
     return bool(explained < SHOT_SHARE)
