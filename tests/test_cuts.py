@@ -13,6 +13,8 @@ from framestyle.flow import new_shot
 from framestyle.io.images import resize_rgb
 from framestyle.io.video import iter_frames, probe
 from framestyle.pipeline import make_stylizer, stylize_sequence
+from framestyle.pipeline.paint import frame_budgets
+from framestyle.pipeline.shots import scan_shots
 from framestyle.store import FrameStore
 
 SIZE = (64, 48)
@@ -85,6 +87,11 @@ def test_each_shot_is_painted_as_its_own_clip_also_when_resumed(tmp_path, shots)
     steps = [event.iterations for event in reporter.items]
     assert steps[4] == steps[0] > steps[1]
     assert steps[8 + 4] == 0 == steps[8]
+    # What a dry run plans for a clip with this cut (early stop may end a painting sooner).
+    planned = frame_budgets(8, VIDEO, StyleConfig(size=64, iterations=4), passes=2, cuts=[4])
+    assert [budget == 0 for budget in planned] == [step == 0 for step in steps]
+    assert all(step <= budget for step, budget in zip(steps, planned))
+    assert planned[4] == planned[0] == VIDEO.first_iterations
 
     # Stopped two frames past the cut, then resumed: the frames it refills find the cut again.
     with pytest.raises(KeyboardInterrupt):
@@ -137,6 +144,25 @@ def test_the_video_command_says_where_it_found_a_cut(tmp_path, starry):
     )
     assert steady.returncode == 0, steady.stderr
     assert "cut" not in steady.stderr
+
+
+def test_the_dry_run_reads_the_clip_for_cuts_and_counts_each_in_its_estimate(tmp_path, starry):
+    clip = cut_clip(tmp_path / "cut.mp4")
+    info = probe(clip)
+    scan = scan_shots(iter_frames(info, size=(64, 48)), info.frames)
+    assert scan.complete and scan.cuts == (4,)
+    hurried = scan_shots(iter_frames(info, size=(64, 48)), info.frames, seconds=0)
+    assert hurried.scanned == 1 and not hurried.complete and hurried.foreseen_cuts() == []
+
+    tiny = ("--size", "64", "--first-iterations", "40", "-n", "2", "--dry-run")
+    proc = run_cli("video", clip, starry, *tiny, "-o", tmp_path / "out.mp4")
+    assert proc.returncode == 0, proc.stderr
+    assert "cuts: 1 found (a new shot at frame 5): painted from scratch, counted in the estimate" in proc.stdout
+    assert not (tmp_path / "out.mp4").exists()
+    # The same clip painted alone: every frame from scratch, no shots to find.
+    alone = run_cli("video", clip, starry, *tiny, "--temporal", "none", "-o", tmp_path / "out.mp4")
+    assert alone.returncode == 0, alone.stderr
+    assert "cuts" not in alone.stdout
 
 
 def test_a_ray_lane_looks_back_no_further_than_the_cut(tmp_path, shots):

@@ -188,6 +188,7 @@ def test_dry_run_reports_and_writes_nothing(tmp_path, bear, starry):
         "29.970 fps",
         "working size: 64x48",
         "audio: #1 opus re-encoded as aac",
+        "cuts: none found",
         "estimated time here:",
     ):
         assert needle in text, (needle, text)

@@ -74,6 +74,7 @@ def video(
         estimate_space,
         open_engine,
         plan_video,
+        scan_clip_shots,
         stylize_video,
     )
     from ..pipeline.paint import PaintSettings, frame_budgets
@@ -103,10 +104,11 @@ def video(
         with LocalEngine(PaintSettings(tuple(styles), style_config, runtime)) as local:
             # A size that does not fit is not timed: the probe steps would run out of memory.
             fits = plan.memory is None or plan.memory.fits
-            seconds = estimate_seconds(plan, local.stylizer, video_config) if fits else None
+            shots = scan_clip_shots(plan, video_config)
+            seconds = estimate_seconds(plan, local.stylizer, video_config, shots=shots) if fits else None
             space = estimate_space(plan, local, video_config)
             text = ui.video_dry_run_text(
-                plan, style_config, video_config, seconds=seconds, backend=local.backend, space=space
+                plan, style_config, video_config, seconds=seconds, backend=local.backend, space=space, shots=shots
             )
             print(text)
         return

@@ -31,6 +31,7 @@ from .video import (
     estimate_seconds,
     estimate_space,
     plan_video,
+    scan_clip_shots,
     stylize_video,
 )
 
@@ -66,6 +67,7 @@ __all__ = [
     "plan_folder",
     "plan_video",
     "run_sequence",
+    "scan_clip_shots",
     "stylize_folder",
     "stylize_folder_sequence",
     "stylize_image_file",

@@ -6,7 +6,7 @@ Engines (this process, Ray workers) call these; the driver reads and writes the 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from ..letterbox import Bars
 from ..stylize import Stylizer, StylizeResult, TemporalTarget
 from ..tensors import to_rgb_uint8, to_tensor
 from .memory import is_out_of_memory, out_of_memory_error
+from .passes import pass_order
 
 
 @dataclass(frozen=True)
@@ -117,19 +118,60 @@ def frame_iterations(first: bool, video: VideoConfig, style: StyleConfig) -> int
     return video.first_iterations if starts_from_scratch(first, video) else style.iterations
 
 
-def frame_budgets(total: int, video: VideoConfig, style: StyleConfig, *, passes: int = 1) -> list[int]:
-    """The step budget of each painting in a run of ``total`` frames over ``passes``
-    passes, in the order they are painted (early stop may end one sooner): what the whole
-    run costs. A later pass starts with a frame it copies (see ``pipeline.passes``).
+@dataclass(frozen=True)
+class Painting:
+    """One painting of a run (a frame in one pass), as planned: its step budget and
+    whether it starts from scratch (and so climbs the scale ladder)."""
+
+    frame: int
+    budget: int
+    from_scratch: bool
+
+
+def planned_paintings(
+    total: int, video: VideoConfig, style: StyleConfig, *, passes: int = 1, cuts: Collection[int] = ()
+) -> list[Painting]:
+    """Every painting of a run of ``total`` frames over ``passes`` passes, in the order
+    they are painted (early stop may end one sooner). ``cuts``: the frames that start a
+    new shot (see ``FrameHistory.enter``): the first pass paints them from scratch, and a
+    later pass copies the frame it meets first in each shot, as it does the first of the
+    clip (see ``pipeline.passes``).
+
+    >>> [p.budget for p in planned_paintings(4, VideoConfig(first_iterations=30, pass_iterations=5),
+    ...                                      StyleConfig(iterations=10), passes=2, cuts=[2])]
+    [30, 10, 30, 10, 0, 5, 0, 5]
+    """
+    follows_shots = video.temporal != "none"
+    shot_starts = {0, *cuts} if follows_shots else set(range(total))
+    planned = [
+        Painting(
+            frame,
+            frame_iterations(frame in shot_starts, video, style),
+            starts_from_scratch(frame in shot_starts, video),
+        )
+        for frame in range(total)
+    ]
+    for number in range(1, passes):
+        order = pass_order(number, total)
+        for position, frame in enumerate(order):
+            # A cut lies between two neighbours in either order: it is the later frame.
+            met_first = position == 0 or (follows_shots and max(frame, order[position - 1]) in shot_starts)
+            planned.append(Painting(frame, 0 if met_first else video.pass_iterations, False))
+    return planned
+
+
+def frame_budgets(
+    total: int, video: VideoConfig, style: StyleConfig, *, passes: int = 1, cuts: Collection[int] = ()
+) -> list[int]:
+    """The step budget of each painting in a run (see ``planned_paintings``): what the
+    whole run costs.
 
     >>> frame_budgets(3, VideoConfig(first_iterations=300), StyleConfig(iterations=50))
     [300, 50, 50]
     >>> frame_budgets(3, VideoConfig(first_iterations=300, pass_iterations=10), StyleConfig(iterations=50), passes=2)
     [300, 50, 50, 0, 10, 10]
     """
-    first = [frame_iterations(index == 0, video, style) for index in range(total)]
-    later = [0, *[video.pass_iterations] * (total - 1)] if total else []
-    return first + later * (passes - 1)
+    return [painting.budget for painting in planned_paintings(total, video, style, passes=passes, cuts=cuts)]
 
 
 class FrameHistory:

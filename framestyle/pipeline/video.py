@@ -24,8 +24,9 @@ from .common import default_image_output, file_identity, painted_bars, require_s
 from .engine import Engine
 from .lock import OutputLock, refuse_if_busy
 from .memory import MemoryNeed, check_memory, memory_need, style_shapes, target_for
-from .paint import frame_budgets, starts_from_scratch, stylize_within_memory
+from .paint import Painting, planned_paintings, stylize_within_memory
 from .sequence import FinishStore, encode_store, frames_need, run_sequence, sequence_settings, work_folder_for
+from .shots import SCAN_SECONDS, ShotScan, scan_shots
 from .space import DiskSpace, SpaceNeed, audio_bits_per_second, disk_space, video_bytes
 
 
@@ -132,9 +133,19 @@ class _StepClock(Reporter):
         self.stamps.append(time.perf_counter())
 
 
-def estimate_seconds(plan: VideoPlan, stylizer: Stylizer, video: VideoConfig, *, probe_steps: int = 6) -> float:
+def scan_clip_shots(plan: VideoPlan, video: VideoConfig, *, seconds: float = SCAN_SECONDS) -> ShotScan | None:
+    """The clip's cuts, read for up to ``seconds`` (None: frames painted alone have no shots)."""
+    if video.temporal == "none":
+        return None
+    return scan_shots(iter_frames(plan.info, size=plan.size), plan.info.frames, seconds=seconds)
+
+
+def estimate_seconds(
+    plan: VideoPlan, stylizer: Stylizer, video: VideoConfig, *, probe_steps: int = 6, shots: ShotScan | None = None
+) -> float:
     """Time the whole run would take here, from a few real steps on the first frame and
-    one real carry of earlier frames (the flows the temporal term needs)."""
+    one real carry of earlier frames (the flows the temporal term needs). ``shots``: the
+    cuts found beforehand, each one more frame painted from scratch."""
     first = next(iter_frames(plan.info, size=plan.size))
     picture = plan.bars.inside(first)  # what is painted; the flow sees whole frames
     clock = _StepClock()
@@ -150,24 +161,21 @@ def estimate_seconds(plan: VideoPlan, stylizer: Stylizer, video: VideoConfig, *,
         carry_earlier(first, earlier, fill=video.fill)
     flow = time.perf_counter() - flow_start
     passes = video.sequence_passes
-    budgets = frame_budgets(plan.info.frames, video, stylizer.config, passes=passes)
+    cuts = shots.foreseen_cuts() if shots else []
+    paintings = planned_paintings(plan.info.frames, video, stylizer.config, passes=passes, cuts=cuts)
     size = (picture.shape[1], picture.shape[0])
-    steps = sum(
-        _full_size_steps(size, budget, stylizer.config, video, first=index == 0) for index, budget in enumerate(budgets)
-    )
+    steps = sum(_full_size_steps(size, painting, stylizer.config) for painting in paintings)
     return steps * step + (plan.info.frames - 1) * passes * flow
 
 
-def _full_size_steps(
-    size: tuple[int, int], budget: int, config: StyleConfig, video: VideoConfig, *, first: bool
-) -> float:
-    """A frame's budget in steps at the working size: steps at a coarser scale cost about
-    their share of the pixels (a frame from scratch uses the ladder, later ones do not)."""
-    if not starts_from_scratch(first, video):
-        return float(budget)
+def _full_size_steps(size: tuple[int, int], painting: Painting, config: StyleConfig) -> float:
+    """A painting's budget in steps at the working size: steps at a coarser scale cost
+    about their share of the pixels (a frame from scratch uses the ladder, later ones do not)."""
+    if not painting.from_scratch:
+        return float(painting.budget)
     ladder = scale_ladder(*size, config.scales)
     pixels = size[0] * size[1]
-    return sum(n * w * h / pixels for (w, h), n in zip(ladder, split_iterations(budget, len(ladder))))
+    return sum(n * w * h / pixels for (w, h), n in zip(ladder, split_iterations(painting.budget, len(ladder))))
 
 
 def video_settings(plan: VideoPlan, engine: Engine, video: VideoConfig) -> dict[str, Any]:

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from ..pipeline.folder import FolderPlan, SequenceOutcome
     from ..pipeline.memory import MemoryNeed
     from ..pipeline.preview import PreviewSheet
+    from ..pipeline.shots import ShotScan
     from ..pipeline.space import DiskSpace
 
 from .bars import duration, loss_breakdown
@@ -126,6 +127,7 @@ def video_dry_run_text(
     seconds: float | None,
     backend: Backend,
     space: Sequence[DiskSpace] = (),
+    shots: ShotScan | None = None,
 ) -> str:
     info = plan.info
     w, h = plan.size
@@ -160,7 +162,8 @@ def video_dry_run_text(
         + (f"{note}\n" if note else "")
         + f"temporal: {video.temporal}; steps: {video.first_iterations} first, "
         f"{style.iterations} per later frame{_passes(video)} (early stop may end sooner)\n"
-        f"output: {plan.output}{video_codec}{' (original | painted, side by side)' if plan.side_by_side else ''}\n"
+        + (f"{shots_text(shots)}\n" if shots else "")
+        + f"output: {plan.output}{video_codec}{' (original | painted, side by side)' if plan.side_by_side else ''}\n"
         f"{timing}{disk}\n{memory_text(plan.memory)}"
     )
 
@@ -226,11 +229,45 @@ def cuts_found(frames: Sequence[int]) -> str:
     >>> cuts_found([4, 30])
     '2 cuts found (new shots at frames 5, 31): each new shot was painted from scratch'
     """
-    shown = ", ".join(str(frame + 1) for frame in frames[:6]) + (", ..." if len(frames) > 6 else "")
     plural = "s" if len(frames) > 1 else ""
     return (
-        f"{len(frames)} cut{plural} found (new shots at frame{plural} {shown}): each new shot was painted from scratch"
+        f"{len(frames)} cut{plural} found (new shots at frame{plural} {_frame_numbers(frames)}): "
+        "each new shot was painted from scratch"
     )
+
+
+def _frame_numbers(frames: Sequence[int]) -> str:
+    """Frame indices as numbers from 1, the first six."""
+    return ", ".join(str(frame + 1) for frame in frames[:6]) + (", ..." if len(frames) > 6 else "")
+
+
+def shots_text(scan: ShotScan) -> str:
+    """A dry run's line on the cuts it found ahead of the run.
+
+    >>> from framestyle.pipeline.shots import ShotScan
+    >>> shots_text(ShotScan(total=40, scanned=40, cuts=()))
+    'cuts: none found'
+    >>> shots_text(ShotScan(total=40, scanned=40, cuts=(4,)))
+    'cuts: 1 found (a new shot at frame 5): painted from scratch, counted in the estimate'
+    >>> shots_text(ShotScan(total=9000, scanned=3000, cuts=(4, 30)))
+    'cuts: 2 in the first 3000 of 9000 frames read (new shots at frames 5, 31): about 6 in all, counted in the estimate'
+    """
+    count = len(scan.cuts)
+    where = (
+        f"a new shot at frame {_frame_numbers(scan.cuts)}"
+        if count == 1
+        else f"new shots at frames {_frame_numbers(scan.cuts)}"
+    )
+    if scan.complete:
+        return (
+            f"cuts: {count} found ({where}): painted from scratch, counted in the estimate"
+            if count
+            else "cuts: none found"
+        )
+    read = f"in the first {scan.scanned} of {scan.total} frames read"
+    if not count:
+        return f"cuts: none {read}"
+    return f"cuts: {count} {read} ({where}): about {len(scan.foreseen_cuts())} in all, counted in the estimate"
 
 
 def batch_summary(plan: FolderPlan, summary: BatchSummary) -> str:
