@@ -19,6 +19,7 @@ from .io.files import describe_os_error, ensure_dir, write_bytes_atomic
 from .io.images import read_image, write_image
 
 MANIFEST = "manifest.json"
+CUTS = "cuts.json"
 FORMAT = 1
 
 
@@ -85,6 +86,18 @@ class FrameStore:
 
     def load(self, index: int) -> np.ndarray:
         return read_image(self.frame_path(index), what="stored frame")
+
+    def cuts(self) -> set[int]:
+        """The frames recorded as starting a new shot (``record_cut``); none when the
+        record is missing or damaged."""
+        found = read_manifest(self.folder / CUTS) or {}
+        cuts = found.get("cuts", [])
+        return {int(index) for index in cuts} if isinstance(cuts, list) else set()
+
+    def record_cut(self, index: int) -> None:
+        """Record that frame ``index`` starts a new shot. Recorded before the frame is
+        painted: a frame finished after a cut always finds it here."""
+        write_manifest(self.folder / CUTS, {"cuts": sorted(self.cuts() | {index})})
 
     def clear(self) -> None:
         try:

@@ -21,6 +21,7 @@ SIZE = (64, 48)
 # Anchors every 4th frame and shots of 4 frames: both passes meet each shot's first
 # frame on the anchor grid, as a clip of that shot alone would.
 VIDEO = VideoConfig(first_iterations=8, passes=2, pass_iterations=3, anchor_every=4)
+STYLE = StyleConfig(size=64, iterations=4)
 
 
 def frames_of(name: str, count: int) -> list[np.ndarray]:
@@ -59,10 +60,8 @@ class StopAfter(RecordingReporter):
             raise KeyboardInterrupt
 
 
-def paint(frames: list[np.ndarray], folder, reporter=None, video=VIDEO) -> list[np.ndarray]:  # type: ignore[no-untyped-def]
-    stylizer = make_stylizer(
-        [ROOT / "samples/vangogh_starry_night.jpg"], StyleConfig(size=64, iterations=4), RuntimeConfig()
-    )
+def paint(frames: list[np.ndarray], folder, reporter=None, video=VIDEO, style=STYLE) -> list[np.ndarray]:  # type: ignore[no-untyped-def]
+    stylizer = make_stylizer([ROOT / "samples/vangogh_starry_night.jpg"], style, RuntimeConfig())
     store = FrameStore.open(folder, {"test": True})
     stylize_sequence(
         iter(frames),
@@ -88,7 +87,7 @@ def test_each_shot_is_painted_as_its_own_clip_also_when_resumed(tmp_path, shots)
     assert steps[4] == steps[0] > steps[1]
     assert steps[8 + 4] == 0 == steps[8]
     # What a dry run plans for a clip with this cut (early stop may end a painting sooner).
-    planned = frame_budgets(8, VIDEO, StyleConfig(size=64, iterations=4), passes=2, cuts=[4])
+    planned = frame_budgets(8, VIDEO, STYLE, passes=2, cuts=[4])
     assert [budget == 0 for budget in planned] == [step == 0 for step in steps]
     assert all(step <= budget for step, budget in zip(steps, planned))
     assert planned[4] == planned[0] == VIDEO.first_iterations
@@ -99,6 +98,24 @@ def test_each_shot_is_painted_as_its_own_clip_also_when_resumed(tmp_path, shots)
     resumed = paint(bear + bunny, tmp_path / "resumed")
     for index, (a, b) in enumerate(zip(resumed, joined)):
         assert np.array_equal(a, b), index
+
+
+def test_preserve_color_matches_each_shot_to_its_own_first_frame_also_when_resumed(tmp_path, shots):
+    bear, bunny = shots
+    style = StyleConfig(size=64, iterations=4, preserve_color=True)
+    joined = paint(bear + bunny, tmp_path / "joined", style=style)
+    alone = paint(bear, tmp_path / "bear", style=style) + paint(bunny, tmp_path / "bunny", style=style)
+    for index, (a, b) in enumerate(zip(joined, alone)):
+        assert np.array_equal(a, b), index
+    # Stopped in the backward pass, after the cut, then resumed: both shots' references
+    # come back from the cut the first pass recorded in the work folder.
+    for stop in (6, 8 + 5):
+        folder = tmp_path / f"resumed_{stop}"
+        with pytest.raises(KeyboardInterrupt):
+            paint(bear + bunny, folder, StopAfter(stop), style=style)
+        assert FrameStore(folder).cuts() == {4}
+        for index, (a, b) in enumerate(zip(paint(bear + bunny, folder, style=style), joined)):
+            assert np.array_equal(a, b), (stop, index)
 
 
 def test_the_previous_mode_starts_a_new_shot_from_scratch_too(tmp_path, shots):

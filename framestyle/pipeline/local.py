@@ -107,10 +107,9 @@ def stylize_sequence(
     """
     passes = video.sequence_passes
     contents = content_store(store) if passes > 1 else None
-    run = _PassRun(total=total, passes=passes, store=store, video=video, reporter=reporter)
-    run.paint(
-        0, _first_frames(frames, total, stylizer, bars), _first_painter(stylizer, video, contents, reporter, bars)
-    )
+    shots = ShotColors(stylizer, store, contents, bars) if stylizer.config.preserve_color else None
+    run = _PassRun(total=total, passes=passes, store=store, video=video, reporter=reporter, shots=shots)
+    run.paint(0, _first_frames(frames, total), _first_painter(stylizer, video, contents, reporter, bars))
     if contents is None or pass_store(store, 0, passes).finished(limit=total) < total:
         return  # one pass, or the source ended early (the driver reports that)
     for number in range(1, passes):
@@ -152,15 +151,51 @@ def _later_painter(
     return paint
 
 
-def _first_frames(
-    frames: Iterable[np.ndarray], total: int, stylizer: Stylizer, bars: Bars
-) -> Iterator[tuple[int, Content]]:
+def _first_frames(frames: Iterable[np.ndarray], total: int) -> Iterator[tuple[int, Content]]:
     """The first pass's (index, content): the decoded frames, up to ``total``."""
     for index, content in enumerate(itertools.islice(frames, total)):
-        if index == 0 and stylizer.config.preserve_color:
-            # The clip's first picture, also when resuming: the same style targets as before.
-            stylizer.set_color_reference(to_tensor(bars.inside(content)))
         yield index, functools.partial(_same, content)
+
+
+class ShotColors:
+    """preserve_color in a sequence: the style's luminance is matched to the first frame
+    of each shot (see ``FrameHistory.enter``). Every frame of a shot has the same style
+    targets (matched frame by frame, they would flicker with the content's brightness),
+    and a later shot, darker or brighter, is not painted in the first one's luminance.
+    The first pass records each cut in the work folder before it paints the frame, so a
+    resumed run and the later passes pin the same frames without testing the clip again."""
+
+    def __init__(self, stylizer: Stylizer, store: FrameStore, contents: FrameStore | None, bars: Bars) -> None:
+        self.stylizer = stylizer
+        self.store = store
+        self.contents = contents
+        self.bars = bars
+        self.cuts = store.cuts()  # found by an earlier run, and by this one as it goes
+        self.pinned: int | None = None
+
+    def passed(self, number: int, index: int, content_of: Content) -> None:
+        """A frame an earlier run finished: the first pass pins it if it starts a shot
+        (later passes pin from the recorded cuts when they paint again)."""
+        if number == 0 and (index == 0 or index in self.cuts):
+            self._pin(index, content_of())
+
+    def entering(self, number: int, index: int, content: np.ndarray, cut: bool) -> None:
+        """Before frame ``index`` is painted in pass ``number``; ``cut``: it starts a new
+        shot in this pass's direction."""
+        if number == 0:
+            if cut:
+                self.store.record_cut(index)
+                self.cuts.add(index)
+            if index == 0 or cut:
+                self._pin(index, content)
+            return
+        start = max(cut for cut in {0, *self.cuts} if cut <= index)
+        if start != self.pinned and self.contents is not None:
+            self._pin(start, self.contents.load(start))
+
+    def _pin(self, index: int, content: np.ndarray) -> None:
+        self.stylizer.set_color_reference(to_tensor(self.bars.inside(content)))
+        self.pinned = index
 
 
 @dataclass(frozen=True)
@@ -172,6 +207,7 @@ class _PassRun:
     store: FrameStore
     video: VideoConfig
     reporter: Reporter
+    shots: ShotColors | None = None
 
     def paint(self, number: int, frames: Iterable[tuple[int, Content]], painter: Painter) -> None:
         """Pass ``number`` over ``frames`` (index, content) in its order, skipping the
@@ -183,6 +219,8 @@ class _PassRun:
         for position, (index, content_of) in enumerate(frames):
             item = number * self.total + position
             if position < done:
+                if self.shots is not None:
+                    self.shots.passed(number, index, content_of)
                 if position >= done - history.depth:
                     finished = content_of()
                     history.enter(finished)
@@ -193,6 +231,8 @@ class _PassRun:
             start = time.perf_counter()
             content = content_of()
             cut = history.enter(content)
+            if self.shots is not None:
+                self.shots.entering(number, index, content, cut)
             output, steps, loss = painter(position, index, content, history.earlier())
             target.save(index, output)
             history.push(position, content, output)
