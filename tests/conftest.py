@@ -186,3 +186,15 @@ def stream_facts(path: Path) -> dict:
 def make_clip(path: Path, *args: str) -> Path:
     subprocess.run([ffmpeg(), "-y", "-hide_banner", "-loglevel", "error", *args, str(path)], check=True)
     return path
+
+
+def cut_clip(path):  # type: ignore[no-untyped-def]
+    """Four frames of bear, then four of bunny, encoded as one clip."""
+    return make_clip(
+        path,
+        *("-i", str(asset("video/chromium_bear_vp9_opus.webm")), "-i", str(asset("video/big_buck_bunny_720p_5s.mp4"))),
+        "-filter_complex",
+        "[0:v]scale=96:72,setsar=1,trim=end_frame=4[a];[1:v]scale=96:72,setsar=1,trim=end_frame=4[b];"
+        "[a][b]concat=n=2:v=1[v]",
+        *("-map", "[v]", "-r", "24", "-pix_fmt", "yuv420p"),
+    )

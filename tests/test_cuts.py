@@ -5,7 +5,7 @@ import json
 
 import numpy as np
 import pytest
-from conftest import ROOT, asset, make_clip, run_cli
+from conftest import ROOT, asset, cut_clip, run_cli
 
 from framestyle.config import RuntimeConfig, StyleConfig, VideoConfig
 from framestyle.events import RecordingReporter
@@ -125,18 +125,6 @@ def test_the_previous_mode_starts_a_new_shot_from_scratch_too(tmp_path, shots):
     alone = paint(bear, tmp_path / "bear", video=video) + paint(bunny, tmp_path / "bunny", video=video)
     for index, (a, b) in enumerate(zip(joined, alone)):
         assert np.array_equal(a, b), index
-
-
-def cut_clip(path):  # type: ignore[no-untyped-def]
-    """Four frames of bear, then four of bunny, encoded as one clip."""
-    return make_clip(
-        path,
-        *("-i", str(asset("video/chromium_bear_vp9_opus.webm")), "-i", str(asset("video/big_buck_bunny_720p_5s.mp4"))),
-        "-filter_complex",
-        "[0:v]scale=96:72,setsar=1,trim=end_frame=4[a];[1:v]scale=96:72,setsar=1,trim=end_frame=4[b];"
-        "[a][b]concat=n=2:v=1[v]",
-        *("-map", "[v]", "-r", "24", "-pix_fmt", "yuv420p"),
-    )
 
 
 def test_eval_leaves_out_the_pairs_across_a_cut(tmp_path):

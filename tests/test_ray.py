@@ -14,7 +14,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from conftest import ROOT, as_in_a_terminal, assert_one_line_error, make_clip, run_cli, stream_facts
+from conftest import ROOT, as_in_a_terminal, assert_one_line_error, cut_clip, make_clip, run_cli, stream_facts
 
 from framestyle.config import RayConfig, RuntimeConfig, StyleConfig, VideoConfig
 from framestyle.evaluate import warping_errors
@@ -105,6 +105,34 @@ def test_video_with_temporal_none_gives_the_local_frames(ray_installed, tmp_path
     assert proc.returncode == 0, proc.stderr
     assert frames_of(work_folder_for(local)) == frames_of(work_folder_for(on_ray))
     assert stream_facts(on_ray)["frames"] == 5
+
+
+def test_preserve_color_follows_shots_on_ray_as_it_does_here(ray_installed, tmp_path, starry):
+    """One segment, one pass: Ray's frames are the local engine's, also after the cut,
+    where each engine matches the style to the new shot's first frame."""
+    clip = cut_clip(tmp_path / "cut.mp4")
+    common = ("--size", "64", "--first-iterations", "4", "-n", "2", "--passes", "1", "--preserve-color")
+    common += ("--threads", "1", "--keep-frames", "-q")
+    local, on_ray = tmp_path / "local.mp4", tmp_path / "ray.mp4"
+    assert run_cli("video", clip, starry, *common, "-o", local).returncode == 0
+    proc = run_cli(
+        "video",
+        clip,
+        starry,
+        *common,
+        "--engine",
+        "ray",
+        "--workers",
+        "1",
+        "--segment",
+        "8",
+        "--overlap",
+        "0",
+        "-o",
+        on_ray,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert frames_of(work_folder_for(local)) == frames_of(work_folder_for(on_ray))
 
 
 def test_segments_cover_the_clip_with_lead_ins():

@@ -34,7 +34,7 @@ from ..tensors import to_tensor
 from .common import load_styles
 from .paint import PaintedPicture, PaintSettings, PictureTask, paint_frame, paint_picture
 from .ray_pool import RETRIES, TaskPool, first_line, import_ray, stderr_to
-from .segments import Lane, compose_frames, plan_segments, segment_frames
+from .segments import Lane, ShotStarts, compose_frames, plan_segments, segment_frames
 
 
 class PaintWorker:
@@ -48,7 +48,7 @@ class PaintWorker:
             cpus = ray.get_runtime_context().get_assigned_resources().get("CPU", 1.0)
             runtime = replace(runtime, threads=max(1, int(cpus)))
         self.stylizer = Stylizer(styles, config=settings.style, runtime=runtime, backend=resolve_backend(runtime))
-        self.pinned: int | None = None  # which run's colour reference the targets were made for
+        self.pinned: tuple[int, int] | None = None  # the run and shot the colour reference is of
 
     def backend(self) -> Backend:
         return self.stylizer.backend
@@ -61,7 +61,7 @@ class PaintWorker:
         content: np.ndarray,
         earlier: list[EarlierFrame],
         video: VideoConfig,
-        pin: int | None,
+        pin: tuple[int, int] | None,
         reference: np.ndarray | None,
         bars: Bars = Bars(),
     ) -> tuple[np.ndarray, int, float, float]:
@@ -244,11 +244,15 @@ class RayEngine:
         if first is None:
             return
         self._runs += 1
-        # preserve_color matches the style to the clip's first frame, on every worker.
-        pin, reference = (
-            (self._runs, self.ray.put(bars.inside(first))) if self.settings.style.preserve_color else (None, None)
-        )
-        decoded = segment_frames(_chain(first, frames), segments)
+        # preserve_color matches the style to each shot's first frame, on every worker.
+        shots = ShotStarts(follow_cuts=coherent)
+        references: dict[int, Any] = {}
+        source = _chain(first, frames)
+        if self.settings.style.preserve_color:
+            source = shots.follow(
+                source, lambda index, frame: references.update({index: self.ray.put(bars.inside(frame))})
+            )
+        decoded = segment_frames(source, segments)
         pending = deque(s for s in segments if not all(store.frame_path(i).exists() for i in range(s.start, s.end)))
         wanted = {seg.number for seg in pending}
         chunks: dict[int, list[np.ndarray]] = {}
@@ -256,6 +260,10 @@ class RayEngine:
         pool = TaskPool(self.ray, self.workers)
 
         def submit(lane: Lane, worker: Any = None) -> None:
+            pin, reference = None, None
+            if references:
+                shot = shots.start_of(lane.next)
+                pin, reference = (self._runs, shot), references[shot]
             content, earlier = lane.next_frame()
             pool.submit(
                 lane,

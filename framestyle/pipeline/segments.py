@@ -9,14 +9,15 @@ coherence at the seams for parallelism.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import bisect
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..config import VideoConfig
 from ..errors import DecodeError
-from ..flow import EarlierFrame
+from ..flow import EarlierFrame, new_shot
 from ..store import FrameStore
 from .paint import FrameHistory
 
@@ -122,3 +123,28 @@ class Lane:
         if self.finished:
             self.frames = []
         return index
+
+
+class ShotStarts:
+    """The first frame of each shot, found as the driver decodes the clip in order, with
+    the test the lanes apply (``flow.new_shot``): with preserve_color a frame's colour
+    reference is its shot's first frame, as in a local run (``local.ShotColors``), also
+    for a segment that starts mid-shot. One entry per shot, so memory stays flat."""
+
+    def __init__(self, *, follow_cuts: bool) -> None:
+        self.follow_cuts = follow_cuts  # frames painted alone: the clip's first frame only
+        self.starts: list[int] = []
+
+    def follow(self, frames: Iterator[np.ndarray], found: Callable[[int, np.ndarray], None]) -> Iterator[np.ndarray]:
+        """``frames``, passed on; ``found(index, frame)`` for each shot's first frame."""
+        previous: np.ndarray | None = None
+        for index, frame in enumerate(frames):
+            if previous is None or (self.follow_cuts and new_shot(previous, frame)):
+                self.starts.append(index)
+                found(index, frame)
+            previous = frame
+            yield frame
+
+    def start_of(self, index: int) -> int:
+        """The first frame of frame ``index``'s shot (a frame already decoded)."""
+        return self.starts[bisect.bisect_right(self.starts, index) - 1]
