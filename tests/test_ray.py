@@ -139,7 +139,7 @@ def test_segments_cover_the_clip_with_lead_ins():
     segments = plan_segments(16, 6, 3)
     assert [(s.lead, s.start, s.end) for s in segments] == [(0, 0, 6), (3, 6, 12), (9, 12, 16)]
     assert seam_pairs(segments) == [2, 3, 4, 5, 8, 9, 10, 11]
-    with pytest.raises(Exception, match="overlap must be"):
+    with pytest.raises(Exception, match="overlap` must be"):
         RayConfig(segment=4, overlap=4)
 
 
