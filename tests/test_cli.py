@@ -3,6 +3,7 @@
 import doctest
 
 import pytest
+from conftest import assert_one_line_error, asset, run_cli
 
 import framestyle.cli
 import framestyle.ui.flags
@@ -30,8 +31,6 @@ def test_core_settings_become_flags(core, cli):
 
 
 def test_a_short_segment_without_an_overlap_says_which_flag_to_give(tmp_path):
-    from conftest import asset, assert_one_line_error, run_cli
-
     proc = run_cli(
         "video",
         asset("video/chromium_bear_vp9_opus.webm"),
