@@ -3,7 +3,6 @@
 import doctest
 
 import pytest
-from conftest import assert_one_line_error, asset, run_cli
 
 import framestyle.cli
 import framestyle.ui.flags
@@ -28,22 +27,6 @@ from framestyle.cli import flag_spelling
 def test_core_settings_become_flags(core, cli):
     assert cli in flag_spelling(core)
     assert "`" not in flag_spelling(core).replace("``", "")
-
-
-def test_a_short_segment_without_an_overlap_says_which_flag_to_give(tmp_path):
-    proc = run_cli(
-        "video",
-        asset("video/chromium_bear_vp9_opus.webm"),
-        asset("styles/picabia_udnie.jpg"),
-        "--engine",
-        "ray",
-        "--segment",
-        "8",
-        "-o",
-        tmp_path / "o.mp4",
-    )
-    assert_one_line_error(proc, "--overlap must be from 0 to one less than --segment 8 (got 10; the default is 10")
-    assert not (tmp_path / "o.mp4").exists()
 
 
 def test_doctests():

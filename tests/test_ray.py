@@ -135,6 +135,22 @@ def test_preserve_color_follows_shots_on_ray_as_it_does_here(ray_installed, tmp_
     assert frames_of(work_folder_for(local)) == frames_of(work_folder_for(on_ray))
 
 
+def test_a_short_segment_without_an_overlap_says_which_flag_to_give(tmp_path, starry):
+    proc = run_cli(
+        "video",
+        ROOT / "samples/bear.webm",
+        starry,
+        "--engine",
+        "ray",
+        "--segment",
+        "8",
+        "-o",
+        tmp_path / "o.mp4",
+    )
+    assert_one_line_error(proc, "--overlap must be from 0 to one less than --segment 8 (got 10; the default is 10")
+    assert not (tmp_path / "o.mp4").exists()
+
+
 def test_segments_cover_the_clip_with_lead_ins():
     segments = plan_segments(16, 6, 3)
     assert [(s.lead, s.start, s.end) for s in segments] == [(0, 0, 6), (3, 6, 12), (9, 12, 16)]
