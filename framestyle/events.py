@@ -51,6 +51,7 @@ class FrameEvent:
     loss: float
     resumed: bool  # True: taken from an earlier, interrupted run
     cut: bool = False  # the frame starts a new shot, painted from scratch (``flow.new_shot``)
+    fade: bool = False  # the frame starts a new shot where a cross-fade settled (``FrameHistory.enter``)
 
 
 def painting_of(item: int, frames: int) -> tuple[int, int]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +20,34 @@ from .io.files import describe_os_error, ensure_dir, write_bytes_atomic
 from .io.images import read_image, write_image
 
 MANIFEST = "manifest.json"
-CUTS = "cuts.json"
+SHOTS = "shots.json"
 FORMAT = 1
+
+
+@dataclass(frozen=True)
+class ShotRecord:
+    """Where a sequence's first pass found new shots: cuts (the frames that start them)
+    and cross-fades (their first frame, and the frame the new shot is settled at)."""
+
+    cuts: frozenset[int] = frozenset()
+    fades: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def starts(self) -> set[int]:
+        """Frames painted from scratch in the first pass: each cut, each fade's end."""
+        return set(self.cuts) | {end for _, end in self.fades}
+
+    def fade_share(self, index: int) -> float | None:
+        """How far frame ``index`` is into a cross-fade (0 at its first frame, towards 1 at
+        the new shot), or None outside one.
+
+        >>> ShotRecord(fades=((10, 26),)).fade_share(14), ShotRecord().fade_share(14)
+        (0.25, None)
+        """
+        for start, end in self.fades:
+            if start <= index < end:
+                return (index - start) / (end - start)
+        return None
 
 
 class FrameStore:
@@ -87,17 +114,32 @@ class FrameStore:
     def load(self, index: int) -> np.ndarray:
         return read_image(self.frame_path(index), what="stored frame")
 
-    def cuts(self) -> set[int]:
-        """The frames recorded as starting a new shot (``record_cut``); none when the
-        record is missing or damaged."""
-        found = read_manifest(self.folder / CUTS) or {}
-        cuts = found.get("cuts", [])
-        return {int(index) for index in cuts} if isinstance(cuts, list) else set()
+    def shots(self) -> ShotRecord:
+        """Where an earlier run found new shots (``record_cut``, ``record_fade``); none when
+        the record is missing or damaged."""
+        found = read_manifest(self.folder / SHOTS) or {}
+        try:
+            cuts = frozenset(int(index) for index in found.get("cuts", []))
+            fades = tuple((int(start), int(end)) for start, end in found.get("fades", []))
+        except (TypeError, ValueError):
+            return ShotRecord()
+        return ShotRecord(cuts, fades)
 
     def record_cut(self, index: int) -> None:
-        """Record that frame ``index`` starts a new shot. Recorded before the frame is
-        painted: a frame finished after a cut always finds it here."""
-        write_manifest(self.folder / CUTS, {"cuts": sorted(self.cuts() | {index})})
+        """Record that frame ``index`` starts a new shot at a cut. Recorded before the frame
+        is painted: a frame finished after a new shot always finds it here."""
+        found = self.shots()
+        self._write_shots(replace(found, cuts=found.cuts | {index}))
+
+    def record_fade(self, start: int, end: int) -> None:
+        """Record a cross-fade from frame ``start`` whose new shot is settled at ``end``
+        (before ``end`` is painted, as ``record_cut``)."""
+        found = self.shots()
+        if (start, end) not in found.fades:
+            self._write_shots(replace(found, fades=(*found.fades, (start, end))))
+
+    def _write_shots(self, shots: ShotRecord) -> None:
+        write_manifest(self.folder / SHOTS, {"cuts": sorted(shots.cuts), "fades": [list(f) for f in shots.fades]})
 
     def clear(self) -> None:
         try:

@@ -15,7 +15,7 @@ from framestyle.io.video import iter_frames, probe
 from framestyle.pipeline import make_stylizer, stylize_sequence
 from framestyle.pipeline.paint import frame_budgets
 from framestyle.pipeline.shots import scan_shots
-from framestyle.store import FrameStore
+from framestyle.store import FrameStore, ShotRecord
 
 SIZE = (64, 48)
 # Anchors every 4th frame and shots of 4 frames: both passes meet each shot's first
@@ -113,7 +113,7 @@ def test_preserve_color_matches_each_shot_to_its_own_first_frame_also_when_resum
         folder = tmp_path / f"resumed_{stop}"
         with pytest.raises(KeyboardInterrupt):
             paint(bear + bunny, folder, StopAfter(stop), style=style)
-        assert FrameStore(folder).cuts() == {4}
+        assert FrameStore(folder).shots() == ShotRecord(cuts=frozenset({4}))
         for index, (a, b) in enumerate(zip(paint(bear + bunny, folder, style=style), joined)):
             assert np.array_equal(a, b), (stop, index)
 

@@ -126,6 +126,8 @@ def images(
             ui.say(ui.sequence_summary(outcome))
             if bars.cuts:
                 ui.say(ui.cuts_found(bars.cuts))
+            if bars.fades:
+                ui.say(ui.fades_found(bars.fades))
         return
 
     with (

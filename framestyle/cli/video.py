@@ -129,3 +129,5 @@ def video(
         ui.say(ui.video_summary(plan, outcome))
         if bars.cuts:
             ui.say(ui.cuts_found(bars.cuts))
+        if bars.fades:
+            ui.say(ui.fades_found(bars.fades))

@@ -15,13 +15,13 @@ from ..backend import Backend, resolve_backend
 from ..config import VideoConfig
 from ..errors import FramestyleError
 from ..events import SILENT, FrameEvent, Reporter
-from ..flow import EarlierFrame
+from ..flow import EarlierFrame, fade_start
 from ..letterbox import Bars
 from ..store import FrameStore
 from ..stylize import Stylizer
 from ..tensors import to_tensor
 from .common import load_styles
-from .paint import FrameHistory, PaintedPicture, PaintSettings, PictureTask, paint_frame, paint_picture
+from .paint import FrameHistory, NewShot, PaintedPicture, PaintSettings, PictureTask, paint_frame, paint_picture
 from .passes import content_store, painted_in_order, pass_order, pass_store
 
 
@@ -107,14 +107,15 @@ def stylize_sequence(
     """
     passes = video.sequence_passes
     contents = content_store(store) if passes > 1 else None
-    shots = ShotColors(stylizer, store, contents, bars) if stylizer.config.preserve_color else None
-    run = _PassRun(total=total, passes=passes, store=store, video=video, reporter=reporter, shots=shots)
+    shots = Shots(store, contents)
+    colors = ShotColors(stylizer, shots, bars) if stylizer.config.preserve_color else None
+    run = _PassRun(total=total, passes=passes, store=store, video=video, reporter=reporter, shots=shots, colors=colors)
     run.paint(0, _first_frames(frames, total), _first_painter(stylizer, video, contents, reporter, bars))
     if contents is None or pass_store(store, 0, passes).finished(limit=total) < total:
         return  # one pass, or the source ended early (the driver reports that)
     for number in range(1, passes):
         in_order = ((index, functools.partial(contents.load, index)) for index in pass_order(number, total))
-        painter = _later_painter(stylizer, video, pass_store(store, number - 1, passes), reporter, bars)
+        painter = _later_painter(stylizer, video, pass_store(store, number - 1, passes), shots, reporter, bars)
         run.paint(number, in_order, painter)
 
 
@@ -133,18 +134,20 @@ def _first_painter(
 
 
 def _later_painter(
-    stylizer: Stylizer, video: VideoConfig, prior: FrameStore, reporter: Reporter, bars: Bars
+    stylizer: Stylizer, video: VideoConfig, prior: FrameStore, shots: Shots, reporter: Reporter, bars: Bars
 ) -> Painter:
     """A later pass: each frame from its previous pass's picture (``prior``) and the frames
     this pass painted before it, the other way along the clip. The pass's first frame has
     none of those, nor has the last frame of a shot met after a cut: they keep their
-    previous picture."""
+    previous picture. A cross-fade's frames go over from one to the other (``paint_frame``'s
+    ``fade``)."""
 
     def paint(position: int, index: int, content: np.ndarray, earlier: list[EarlierFrame]) -> Painting:
         if not earlier:
             return prior.load(index), 0, float("nan")
+        fade = shots.record.fade_share(index)
         output, result = paint_frame(
-            stylizer, content, earlier, video=video, prior=prior.load(index), reporter=reporter, bars=bars
+            stylizer, content, earlier, video=video, prior=prior.load(index), reporter=reporter, bars=bars, fade=fade
         )
         return output, result.iterations, result.loss
 
@@ -157,41 +160,60 @@ def _first_frames(frames: Iterable[np.ndarray], total: int) -> Iterator[tuple[in
         yield index, functools.partial(_same, content)
 
 
-class ShotColors:
-    """preserve_color in a sequence: the style's luminance is matched to the first frame
-    of each shot (see ``FrameHistory.enter``). Every frame of a shot has the same style
-    targets (matched frame by frame, they would flicker with the content's brightness),
-    and a later shot, darker or brighter, is not painted in the first one's luminance.
-    The first pass records each cut in the work folder before it paints the frame, so a
-    resumed run and the later passes pin the same frames without testing the clip again."""
+class Shots:
+    """Where the first pass finds new shots (``FrameHistory.enter``), recorded in the work
+    folder before the frame is painted, so that a resumed run and the later passes read
+    them back instead of testing the clip again. A fade is recorded from its first frame,
+    found by looking back over the content frames kept for the later passes."""
 
-    def __init__(self, stylizer: Stylizer, store: FrameStore, contents: FrameStore | None, bars: Bars) -> None:
-        self.stylizer = stylizer
+    def __init__(self, store: FrameStore, contents: FrameStore | None) -> None:
         self.store = store
         self.contents = contents
+        self.record = store.shots()
+
+    def found(self, index: int, start: NewShot) -> None:
+        if start == "fade" and self.contents is not None:
+            self.store.record_fade(fade_start(self.contents.load, index, self.start_of(index - 1)), index)
+        else:
+            self.store.record_cut(index)
+        self.record = self.store.shots()
+
+    def start_of(self, index: int) -> int:
+        """The first frame of frame ``index``'s shot."""
+        return max(start for start in {0, *self.record.starts} if start <= index)
+
+    def fade_ends(self, index: int) -> bool:
+        return any(end == index for _, end in self.record.fades)
+
+
+class ShotColors:
+    """preserve_color in a sequence: the style's luminance is matched to the first frame
+    of each shot (see ``Shots``). Every frame of a shot has the same style targets
+    (matched frame by frame, they would flicker with the content's brightness), and a
+    later shot, darker or brighter, is not painted in the first one's luminance."""
+
+    def __init__(self, stylizer: Stylizer, shots: Shots, bars: Bars) -> None:
+        self.stylizer = stylizer
+        self.shots = shots
         self.bars = bars
-        self.cuts = store.cuts()  # found by an earlier run, and by this one as it goes
         self.pinned: int | None = None
 
     def passed(self, number: int, index: int, content_of: Content) -> None:
         """A frame an earlier run finished: the first pass pins it if it starts a shot
-        (later passes pin from the recorded cuts when they paint again)."""
-        if number == 0 and (index == 0 or index in self.cuts):
+        (later passes pin from the recorded shots when they paint again)."""
+        if number == 0 and (index == 0 or index in self.shots.record.starts):
             self._pin(index, content_of())
 
-    def entering(self, number: int, index: int, content: np.ndarray, cut: bool) -> None:
-        """Before frame ``index`` is painted in pass ``number``; ``cut``: it starts a new
+    def entering(self, number: int, index: int, content: np.ndarray, start: NewShot | None) -> None:
+        """Before frame ``index`` is painted in pass ``number``; ``start``: it starts a new
         shot in this pass's direction."""
         if number == 0:
-            if cut:
-                self.store.record_cut(index)
-                self.cuts.add(index)
-            if index == 0 or cut:
+            if index == 0 or start:
                 self._pin(index, content)
             return
-        start = max(cut for cut in {0, *self.cuts} if cut <= index)
-        if start != self.pinned and self.contents is not None:
-            self._pin(start, self.contents.load(start))
+        first = self.shots.start_of(index)
+        if first != self.pinned and self.shots.contents is not None:
+            self._pin(first, self.shots.contents.load(first))
 
     def _pin(self, index: int, content: np.ndarray) -> None:
         self.stylizer.set_color_reference(to_tensor(self.bars.inside(content)))
@@ -207,7 +229,8 @@ class _PassRun:
     store: FrameStore
     video: VideoConfig
     reporter: Reporter
-    shots: ShotColors | None = None
+    shots: Shots
+    colors: ShotColors | None = None
 
     def paint(self, number: int, frames: Iterable[tuple[int, Content]], painter: Painter) -> None:
         """Pass ``number`` over ``frames`` (index, content) in its order, skipping the
@@ -215,29 +238,35 @@ class _PassRun:
         target = pass_store(self.store, number, self.passes)
         done = painted_in_order(target, pass_order(number, self.total))
         items = self.total * self.passes
-        history = FrameHistory(self.video)
+        # The first pass of several ends a shot after a cross-fade, which the later ones
+        # paint from both sides.
+        first = number == 0
+        history = FrameHistory(self.video, fades=first and self.passes > 1)
         for position, (index, content_of) in enumerate(frames):
             item = number * self.total + position
             if position < done:
-                if self.shots is not None:
-                    self.shots.passed(number, index, content_of)
+                if self.colors is not None:
+                    self.colors.passed(number, index, content_of)
                 if position >= done - history.depth:
                     finished = content_of()
-                    history.enter(finished)
+                    history.enter(finished, fade_ended=first and self.shots.fade_ends(index))
                     history.push(position, finished, target.load(index))
                 self.reporter.item_done(FrameEvent(item, items, 0, 0.0, float("nan"), resumed=True))
                 continue
             self.reporter.item_started(item)
             start = time.perf_counter()
             content = content_of()
-            cut = history.enter(content)
-            if self.shots is not None:
-                self.shots.entering(number, index, content, cut)
+            shot = history.enter(content)
+            if first and shot:
+                self.shots.found(index, shot)
+            if self.colors is not None:
+                self.colors.entering(number, index, content, shot)
             output, steps, loss = painter(position, index, content, history.earlier())
             target.save(index, output)
             history.push(position, content, output)
             seconds = time.perf_counter() - start
-            self.reporter.item_done(FrameEvent(item, items, steps, seconds, loss, resumed=False, cut=cut))
+            event = FrameEvent(item, items, steps, seconds, loss, resumed=False, cut=shot == "cut", fade=shot == "fade")
+            self.reporter.item_done(event)
 
 
 def _same(content: np.ndarray) -> np.ndarray:

@@ -9,14 +9,25 @@ from collections import deque
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import torch
 
 from ..config import RuntimeConfig, StyleConfig, VideoConfig
 from ..events import SILENT, IterationEvent, Reporter, Tee
-from ..flow import EarlierFrame, WarpedPrevious, carry_earlier, new_shot
+from ..flow import (
+    FADE_GAP,
+    FADE_RUN,
+    SHOT_SHARE,
+    EarlierFrame,
+    WarpedPrevious,
+    carry_earlier,
+    compose_flows,
+    dense_flow,
+    explained_share,
+    new_shot,
+)
 from ..io.files import ensure_dir
 from ..io.images import resize_rgb, write_image
 from ..letterbox import Bars
@@ -174,36 +185,77 @@ def frame_budgets(
     return [painting.budget for painting in planned_paintings(total, video, style, passes=passes, cuts=cuts)]
 
 
+# What starts a new shot: a cut, or the end of a cross-fade (see ``FrameHistory.enter``).
+NewShot = Literal["cut", "fade"]
+
+
 class FrameHistory:
     """The last few frames of a sequence (content and output), as far back as the
     temporal term looks; memory stays flat in the clip's length.
 
     Frames are pushed with their index in the sequence (from 0, its first frame), so a
-    resumed run that pushes only the last few finds the same anchors."""
+    resumed run that pushes only the last few finds the same anchors.
 
-    def __init__(self, video: VideoConfig) -> None:
+    ``fades``: also end a shot where a cross-fade into another has settled (the first
+    pass of several: a later pass paints the fade from both sides, see
+    ``pipeline.passes``). The test looks ``flow.FADE_GAP`` + ``flow.FADE_RUN`` frames
+    back, so the history keeps at least that many."""
+
+    def __init__(self, video: VideoConfig, *, fades: bool = False) -> None:
         # Only the flow mode's temporal term looks further back than the previous frame.
         flow = video.temporal == "flow"
         self.offsets = sorted(video.temporal_frames) if flow else [1]
         self.anchor_every = video.anchor_every if flow else 0
-        self.depth = max(self.offsets[-1], self.anchor_every)
         self.follows_shots = video.temporal != "none"  # frames painted alone need no cuts
+        self.follows_fades = fades and self.follows_shots
+        looks_back = FADE_GAP + FADE_RUN if self.follows_fades else 1
+        self.depth = max(self.offsets[-1], self.anchor_every, looks_back)
         self._frames: deque[tuple[int, np.ndarray, np.ndarray]] = deque(maxlen=self.depth)
+        self._flows: deque[np.ndarray] = deque(maxlen=FADE_GAP)  # to the frame before, nearest first
+        self._apart: deque[bool] = deque(maxlen=FADE_RUN)  # another shot than FADE_GAP frames before?
 
-    def enter(self, content: np.ndarray) -> bool:
+    def enter(self, content: np.ndarray, *, fade_ended: bool = False) -> NewShot | None:
         """Before the next frame is painted (or, on resume, pushed again): forget the frames
         before it if it starts a new shot, so that it starts from scratch like a sequence's
-        first frame and later frames look back no further (see ``flow.new_shot``). The
-        test reads content frames only, so a resumed run finds the same cuts."""
-        if not self.follows_shots or not self._frames or not new_shot(self._frames[-1][1], content):
-            return False
-        self._frames.clear()
-        return True
+        first frame and later frames look back no further. A new shot starts at a cut
+        (``flow.new_shot``) or, with ``fades``, where a cross-fade has settled: ``FADE_RUN``
+        frames in a row were another shot than the frame ``FADE_GAP`` before them (along
+        the chained flow), and this one is not. The tests read content frames only, so a
+        resumed run finds the same cuts; ``fade_ended``: a fade's end an earlier run
+        recorded (a resumed run refills too few frames to find it again)."""
+        if not self.follows_shots or not self._frames:
+            return None
+        previous = self._frames[-1][1]
+        backward = dense_flow(content, previous)
+        if new_shot(previous, content, backward=backward):
+            self._forget()
+            return "cut"
+        if fade_ended:
+            self._forget()
+            return "fade"
+        if not self.follows_fades:
+            return None
+        self._flows.appendleft(backward)
+        if len(self._flows) < FADE_GAP or len(self._frames) < FADE_GAP:
+            self._apart.clear()  # too few frames in this shot to tell
+            return None
+        chained, inside = compose_flows(self._flows)
+        apart = explained_share(self._frames[-FADE_GAP][1], content, chained, inside) < SHOT_SHARE
+        if not apart and len(self._apart) == FADE_RUN and all(self._apart):
+            self._forget()
+            return "fade"
+        self._apart.append(apart)
+        return None
 
     def push(self, index: int, content: np.ndarray, output: np.ndarray) -> None:
         if self._frames and index != self._frames[-1][0] + 1:
-            self._frames.clear()  # not the next frame: what came before no longer leads to it
+            self._forget()  # not the next frame: what came before no longer leads to it
         self._frames.append((index, content, output))
+
+    def _forget(self) -> None:
+        self._frames.clear()
+        self._flows.clear()
+        self._apart.clear()
 
     def anchor_offset(self) -> int:
         """How far back the next frame's anchor is (0: none): the latest frame whose
@@ -235,10 +287,10 @@ class FrameHistory:
 PRIOR_SHARE = 0.5
 
 
-def blend_prior(prior: np.ndarray, carried: WarpedPrevious) -> np.ndarray:
+def blend_prior(prior: np.ndarray, carried: WarpedPrevious, prior_share: float = PRIOR_SHARE) -> np.ndarray:
     """The start of a frame in a later pass: the prior and the carried frame, mixed where
     the flow is trusted, the prior alone elsewhere (it is already painted there)."""
-    mixed = PRIOR_SHARE * prior.astype(np.float32) + (1 - PRIOR_SHARE) * carried.warped.astype(np.float32)
+    mixed = prior_share * prior.astype(np.float32) + (1 - prior_share) * carried.warped.astype(np.float32)
     trusted = carried.certainty[..., None] > 0.5
     return np.where(trusted, np.clip(mixed + 0.5, 0, 255).astype(np.uint8), prior)
 
@@ -252,6 +304,7 @@ def paint_frame(
     prior: np.ndarray | None = None,
     reporter: Reporter = SILENT,
     bars: Bars = Bars(),
+    fade: float | None = None,
 ) -> tuple[np.ndarray, StylizeResult]:
     """One frame of a sequence, started from the earlier outputs (warped along the flow,
     with the temporal term), or from scratch when there are none or temporal is "none".
@@ -259,6 +312,12 @@ def paint_frame(
     ``prior``: this frame as the previous pass painted it (a later pass of the flow mode;
     ``earlier`` then holds the frames this pass painted before it, from the other side).
     It is painted for ``video.pass_iterations`` steps from the prior blended with them.
+    ``fade``: how far this frame is into a cross-fade (0 to 1, see ``FrameHistory``). The
+    first pass carried the old shot's painting through the fade (the prior) and painted
+    the new shot afresh where it settled; this pass carries that back, so the prior's
+    share of the start falls from 1 to 0 across the fade and the pull towards what this
+    pass carries (its temporal weight) grows from 0: the paintings cross-fade as the
+    shots do, instead of the old one lingering as a ghost in the new one.
 
     ``bars``: letterbox bars, which the frame keeps as ``content`` has them; only the
     picture inside is painted. The flow is still computed on whole frames: it is the
@@ -272,12 +331,13 @@ def paint_frame(
             init = to_tensor(bars.inside(min(earlier, key=lambda frame: frame.offset).output))
         else:
             carried = _inside(carry_earlier(content, earlier, fill=video.fill), bars)
-            start = carried.init if prior is None else blend_prior(bars.inside(prior), carried)
+            prior_share = PRIOR_SHARE if fade is None else 1.0 - fade
+            start = carried.init if prior is None else blend_prior(bars.inside(prior), carried, prior_share)
             init = to_tensor(start)
             temporal = TemporalTarget(
                 warped_previous=to_tensor(carried.warped),
                 certainty=torch.from_numpy(carried.certainty)[None],
-                weight=video.temporal_weight,
+                weight=video.temporal_weight * (1.0 if fade is None else fade),
             )
     iterations = video.pass_iterations if prior is not None else frame_iterations(first, video, stylizer.config)
     # A frame started from earlier outputs is painted at its own size only: a coarser

@@ -111,7 +111,7 @@ class Lane:
         """The next frame's content and the earlier frames it looks back to (none at the
         segment's first frame, or a shot's after a cut, which start from scratch)."""
         content = self.frames[self.next - self.segment.lead]
-        self.cut = self.history.enter(content)
+        self.cut = self.history.enter(content) == "cut"
         return content, self.history.earlier()
 
     def save(self, output: np.ndarray) -> int:

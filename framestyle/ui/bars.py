@@ -180,6 +180,7 @@ class FrameBars(_Display, Reporter):
         self.completed = 0  # items finish out of order with parallel workers
         self.current: int | None = None  # the item whose steps arrive (one at a time locally)
         self.cuts: list[int] = []  # frames (from 0) that started a new shot in the first pass
+        self.fades: list[int] = []  # frames where a cross-fade's new shot settled
 
     def _show_work(self, detail: str | None = None) -> None:
         # total stays positive: a fully resumed run has no steps left, and rich divides by it.
@@ -219,8 +220,11 @@ class FrameBars(_Display, Reporter):
         else:
             computed = not event.resumed
             steps = event.iterations if computed else 0
-            if event.cut and event.index < (self.sequence_frames or self.total):  # a later pass meets it again
-                self.cuts.append(event.index)
+            if event.index < (self.sequence_frames or self.total):  # a later pass meets a cut again
+                if event.cut:
+                    self.cuts.append(event.index)
+                if event.fade:
+                    self.fades.append(event.index)
         self.work.finish(event.index, steps)
         if self.current == event.index:
             self.current = None

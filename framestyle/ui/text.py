@@ -270,6 +270,19 @@ def shots_text(scan: ShotScan) -> str:
     return f"cuts: {count} {read} ({where}): about {len(scan.foreseen_cuts())} in all, counted in the estimate"
 
 
+def fades_found(frames: Sequence[int]) -> str:
+    """The cross-fades a run met, by the frame (from 1) where each new shot settled.
+
+    >>> fades_found([25])
+    '1 cross-fade found (into a new shot by frame 26): the old painting fades into the new one'
+    """
+    plural = "s" if len(frames) > 1 else ""
+    return (
+        f"{len(frames)} cross-fade{plural} found (into a new shot by frame{plural} {_frame_numbers(frames)}): "
+        f"the old painting fades into the new one"
+    )
+
+
 def batch_summary(plan: FolderPlan, summary: BatchSummary) -> str:
     return f"{plan.output_dir}: {summary.done} done, {summary.skipped} skipped (already done), {summary.failed} failed"
 
