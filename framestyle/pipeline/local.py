@@ -172,10 +172,11 @@ class Shots:
         self.record = store.shots()
 
     def found(self, index: int, start: NewShot) -> None:
-        if start == "fade" and self.contents is not None:
-            self.store.record_fade(fade_start(self.contents.load, index, self.start_of(index - 1)), index)
-        else:
+        """Record that frame ``index`` starts a new shot, before it is painted."""
+        if start == "cut":
             self.store.record_cut(index)
+        elif self.contents is not None:  # fades are followed only over several passes, which keep them
+            self.store.record_fade(fade_start(self.contents.load, index, self.start_of(index - 1)), index)
         self.record = self.store.shots()
 
     def start_of(self, index: int) -> int:
