@@ -204,10 +204,7 @@ class RayConfig:
         if self.segment < 2:
             raise ConfigError(f"segment must be at least 2 frames (got {self.segment})")
         if not 0 <= self.overlap < self.segment:
-            raise ConfigError(
-                f"`overlap` must be from 0 to one less than `segment={self.segment}` (got {self.overlap}; "
-                f"the default is {RayConfig.overlap}, so a short `segment` needs a smaller `overlap`)"
-            )
+            raise ConfigError(f"`overlap` must be under `segment={self.segment}` (got {self.overlap})")
 
 
 # Later frames start from earlier results, warped: at 256 px 20 steps were steadier than 50

@@ -104,7 +104,7 @@ def test_flags_that_are_not_settings_are_ignored_and_none_means_not_given():
 
 def test_ray_settings_are_checked():
     assert RayConfig(workers=2).workers == 2
-    with pytest.raises(ConfigError, match=r"`overlap` must be from 0 to one less than `segment=4` \(got 4;"):
+    with pytest.raises(ConfigError, match=r"`overlap` must be under `segment=4` \(got 4\)"):
         RayConfig(segment=4, overlap=4)
 
 
