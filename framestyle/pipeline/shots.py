@@ -15,6 +15,9 @@ from ..flow import new_shot
 # the working size and one flow at 256 px), so 30 s read some 3,000 frames: a clip of a
 # few minutes whole, a longer one in part (its rate of cuts carried over to the rest).
 SCAN_SECONDS = 30.0
+# Frames are read at the working size, at most this long side (where the cut test's
+# thresholds were measured).
+SCAN_SIZE = 256
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from .lock import OutputLock, refuse_if_busy
 from .memory import MemoryNeed, check_memory, memory_need, style_shapes, target_for
 from .paint import Painting, planned_paintings, stylize_within_memory
 from .sequence import FinishStore, encode_store, frames_need, run_sequence, sequence_settings, work_folder_for
-from .shots import SCAN_SECONDS, ShotScan, scan_shots
+from .shots import SCAN_SECONDS, SCAN_SIZE, ShotScan, scan_shots
 from .space import DiskSpace, SpaceNeed, audio_bits_per_second, disk_space, video_bytes
 
 
@@ -134,10 +134,14 @@ class _StepClock(Reporter):
 
 
 def scan_clip_shots(plan: VideoPlan, video: VideoConfig, *, seconds: float = SCAN_SECONDS) -> ShotScan | None:
-    """The clip's cuts, read for up to ``seconds`` (None: frames painted alone have no shots)."""
+    """The clip's cuts, read for up to ``seconds`` (None: frames painted alone have no shots).
+    Read at the working size, or at ``SCAN_SIZE`` when that is larger: the test's
+    thresholds were measured there, and a dry run must not need a large size's memory."""
     if video.temporal == "none":
         return None
-    return scan_shots(iter_frames(plan.info, size=plan.size), plan.info.frames, seconds=seconds)
+    width, height = plan.size
+    size = plan.size if max(plan.size) <= SCAN_SIZE else fit_long_side(width, height, SCAN_SIZE)
+    return scan_shots(iter_frames(plan.info, size=size), plan.info.frames, seconds=seconds)
 
 
 def estimate_seconds(
