@@ -5,12 +5,12 @@ shot's painting fades out with it instead of lingering as a ghost in the new sho
 import numpy as np
 import pytest
 from conftest import asset, make_clip, run_cli
-from test_cuts import SIZE, StopAfter, frames_of, paint
+from test_cuts import SIZE, STYLE, VIDEO, StopAfter, frames_of, paint
 
 from framestyle.config import VideoConfig
 from framestyle.events import RecordingReporter
 from framestyle.flow import FADE_GAP
-from framestyle.pipeline.paint import FrameHistory
+from framestyle.pipeline.paint import FrameHistory, frame_budgets
 from framestyle.store import FrameStore
 
 BEFORE, FADE, AFTER = 5, 8, 6  # bear, the cross-fade, bunny: 19 frames
@@ -66,6 +66,11 @@ def test_a_fade_is_painted_from_both_sides_also_when_resumed(tmp_path, clips):
     first_pass = reporter.items[:total]
     assert [event.index for event in first_pass if event.fade] == [SETTLED]
     assert first_pass[SETTLED].iterations == first_pass[0].iterations > first_pass[1].iterations
+    # What a dry run plans for the clip (early stop may end a painting sooner).
+    planned = frame_budgets(total, VIDEO, STYLE, passes=2, fades=[SETTLED])
+    steps = [event.iterations for event in reporter.items]
+    assert [budget == 0 for budget in planned] == [step == 0 for step in steps]
+    assert all(step <= budget for step, budget in zip(steps, planned))
     # The backward pass carried the new shot's painting back through the fade: the frame
     # before the settled one is nearer its neighbour than the first pass left it.
     first = [FrameStore(tmp_path / "whole" / "pass_1").load(i).astype(np.float32) for i in (SETTLED - 1, SETTLED)]
@@ -100,6 +105,9 @@ def test_the_video_command_says_where_it_found_a_fade(tmp_path, starry):
     assert "1 cross-fade found (into a new shot by frame 18): the old painting fades" in proc.stderr, proc.stderr
     assert "cut" not in proc.stderr
     assert (tmp_path / "out.mp4").exists()
+    dry = run_cli("video", clip, starry, *tiny, "--dry-run", "-o", tmp_path / "dry.mp4")
+    assert dry.returncode == 0, dry.stderr
+    assert "cuts: none found; 1 cross-fade (into a new shot by frame 18): one more first frame each" in dry.stdout
 
 
 def test_one_pass_keeps_the_shot_through_a_fade(tmp_path, clips):

@@ -140,13 +140,20 @@ class Painting:
 
 
 def planned_paintings(
-    total: int, video: VideoConfig, style: StyleConfig, *, passes: int = 1, cuts: Collection[int] = ()
+    total: int,
+    video: VideoConfig,
+    style: StyleConfig,
+    *,
+    passes: int = 1,
+    cuts: Collection[int] = (),
+    fades: Collection[int] = (),
 ) -> list[Painting]:
     """Every painting of a run of ``total`` frames over ``passes`` passes, in the order
     they are painted (early stop may end one sooner). ``cuts``: the frames that start a
     new shot (see ``FrameHistory.enter``): the first pass paints them from scratch, and a
     later pass copies the frame it meets first in each shot, as it does the first of the
-    clip (see ``pipeline.passes``).
+    clip (see ``pipeline.passes``). ``fades``: where a cross-fade's new shot settled, also
+    painted from scratch in the first pass; a later pass paints across them.
 
     >>> [p.budget for p in planned_paintings(4, VideoConfig(first_iterations=30, pass_iterations=5),
     ...                                      StyleConfig(iterations=10), passes=2, cuts=[2])]
@@ -154,12 +161,9 @@ def planned_paintings(
     """
     follows_shots = video.temporal != "none"
     shot_starts = {0, *cuts} if follows_shots else set(range(total))
+    fresh = shot_starts | set(fades)
     planned = [
-        Painting(
-            frame,
-            frame_iterations(frame in shot_starts, video, style),
-            starts_from_scratch(frame in shot_starts, video),
-        )
+        Painting(frame, frame_iterations(frame in fresh, video, style), starts_from_scratch(frame in fresh, video))
         for frame in range(total)
     ]
     for number in range(1, passes):
@@ -172,7 +176,13 @@ def planned_paintings(
 
 
 def frame_budgets(
-    total: int, video: VideoConfig, style: StyleConfig, *, passes: int = 1, cuts: Collection[int] = ()
+    total: int,
+    video: VideoConfig,
+    style: StyleConfig,
+    *,
+    passes: int = 1,
+    cuts: Collection[int] = (),
+    fades: Collection[int] = (),
 ) -> list[int]:
     """The step budget of each painting in a run (see ``planned_paintings``): what the
     whole run costs.
@@ -182,7 +192,8 @@ def frame_budgets(
     >>> frame_budgets(3, VideoConfig(first_iterations=300, pass_iterations=10), StyleConfig(iterations=50), passes=2)
     [300, 50, 50, 0, 10, 10]
     """
-    return [painting.budget for painting in planned_paintings(total, video, style, passes=passes, cuts=cuts)]
+    planned = planned_paintings(total, video, style, passes=passes, cuts=cuts, fades=fades)
+    return [painting.budget for painting in planned]
 
 
 # What starts a new shot: a cut, or the end of a cross-fade (see ``FrameHistory.enter``).

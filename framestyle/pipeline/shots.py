@@ -1,5 +1,6 @@
-"""Where a clip's shots begin, found before a run: a dry run's estimate counts each cut as
-another first frame (painted from scratch with the first-frame budget)."""
+"""Where a clip's shots begin, found before a run: a dry run's estimate counts each cut, and
+each cross-fade's end, as another first frame (painted from scratch with the first-frame
+budget)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..flow import new_shot
+from ..config import VideoConfig
+from .paint import FrameHistory
 
 # How long a dry run reads the clip for cuts. A frame costs about 9 ms here (decoding at
 # the working size and one flow at 256 px), so 30 s read some 3,000 frames: a clip of a
@@ -28,6 +30,7 @@ class ShotScan:
     total: int
     scanned: int
     cuts: tuple[int, ...]
+    fades: tuple[int, ...] = ()  # where a cross-fade's new shot settled (several passes only)
 
     @property
     def complete(self) -> bool:
@@ -52,22 +55,25 @@ def scan_shots(
     frames: Iterable[np.ndarray],
     total: int,
     *,
+    video: VideoConfig = VideoConfig(),
     seconds: float = SCAN_SECONDS,
     clock: Callable[[], float] = time.monotonic,
 ) -> ShotScan:
-    """Read content frames (at the working size, as the run will) for cuts, with the same
-    test the run applies (``flow.new_shot``), until ``total`` frames or ``seconds`` have
-    passed."""
+    """Read content frames for new shots with the test the run applies
+    (``FrameHistory.enter``: cuts, and with several passes the ends of cross-fades),
+    until ``total`` frames or ``seconds`` have passed."""
     deadline = clock() + seconds
-    cuts: list[int] = []
-    previous: np.ndarray | None = None
+    history = FrameHistory(video, fades=video.sequence_passes > 1)
+    found: dict[str, list[int]] = {"cut": [], "fade": []}
     scanned = 0
     for index, frame in enumerate(frames):
         if index >= total:
             break
-        if previous is not None and new_shot(previous, frame):
-            cuts.append(index)
-        previous, scanned = frame, index + 1
+        shot = history.enter(frame)
+        if shot:
+            found[shot].append(index)
+        history.push(index, frame, frame)  # the test reads content frames only
+        scanned = index + 1
         if clock() > deadline:
             break
-    return ShotScan(total=total, scanned=scanned, cuts=tuple(cuts))
+    return ShotScan(total=total, scanned=scanned, cuts=tuple(found["cut"]), fades=tuple(found["fade"]))

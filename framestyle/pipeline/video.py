@@ -141,7 +141,7 @@ def scan_clip_shots(plan: VideoPlan, video: VideoConfig, *, seconds: float = SCA
         return None
     width, height = plan.size
     size = plan.size if max(plan.size) <= SCAN_SIZE else fit_long_side(width, height, SCAN_SIZE)
-    return scan_shots(iter_frames(plan.info, size=size), plan.info.frames, seconds=seconds)
+    return scan_shots(iter_frames(plan.info, size=size), plan.info.frames, video=video, seconds=seconds)
 
 
 def estimate_seconds(
@@ -149,7 +149,7 @@ def estimate_seconds(
 ) -> float:
     """Time the whole run would take here, from a few real steps on the first frame and
     one real carry of earlier frames (the flows the temporal term needs). ``shots``: the
-    cuts found beforehand, each one more frame painted from scratch."""
+    cuts and cross-fades found beforehand, each one more frame painted from scratch."""
     first = next(iter_frames(plan.info, size=plan.size))
     picture = plan.bars.inside(first)  # what is painted; the flow sees whole frames
     clock = _StepClock()
@@ -165,8 +165,8 @@ def estimate_seconds(
         carry_earlier(first, earlier, fill=video.fill)
     flow = time.perf_counter() - flow_start
     passes = video.sequence_passes
-    cuts = shots.foreseen_cuts() if shots else []
-    paintings = planned_paintings(plan.info.frames, video, stylizer.config, passes=passes, cuts=cuts)
+    cuts, fades = (shots.foreseen_cuts(), shots.fades) if shots else ([], ())
+    paintings = planned_paintings(plan.info.frames, video, stylizer.config, passes=passes, cuts=cuts, fades=fades)
     size = (picture.shape[1], picture.shape[0])
     steps = sum(_full_size_steps(size, painting, stylizer.config) for painting in paintings)
     return steps * step + (plan.info.frames - 1) * passes * flow

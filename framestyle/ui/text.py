@@ -249,9 +249,20 @@ def shots_text(scan: ShotScan) -> str:
     'cuts: none found'
     >>> shots_text(ShotScan(total=40, scanned=40, cuts=(4,)))
     'cuts: 1 found (a new shot at frame 5): painted from scratch, counted in the estimate'
+    >>> shots_text(ShotScan(total=40, scanned=40, cuts=(), fades=(25,)))
+    'cuts: none found; 1 cross-fade (into a new shot by frame 26): one more first frame each, counted too'
     >>> shots_text(ShotScan(total=9000, scanned=3000, cuts=(4, 30)))
     'cuts: 2 in the first 3000 of 9000 frames read (new shots at frames 5, 31): about 6 in all, counted in the estimate'
     """
+    fades = ""
+    if scan.fades:
+        plural = "s" if len(scan.fades) > 1 else ""
+        where = f"into a new shot by frame{plural} {_frame_numbers(scan.fades)}"
+        fades = f"; {len(scan.fades)} cross-fade{plural} ({where}): one more first frame each, counted too"
+    return _cuts_text(scan) + fades
+
+
+def _cuts_text(scan: ShotScan) -> str:
     count = len(scan.cuts)
     where = (
         f"a new shot at frame {_frame_numbers(scan.cuts)}"
