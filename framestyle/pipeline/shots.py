@@ -13,9 +13,10 @@ import numpy as np
 from ..config import VideoConfig
 from .paint import FrameHistory
 
-# How long a dry run reads the clip for cuts. A frame costs about 9 ms here (decoding at
-# the working size and one flow at 256 px), so 30 s read some 3,000 frames: a clip of a
-# few minutes whole, a longer one in part (its rate of cuts carried over to the rest).
+# How long a dry run reads the clip for new shots. A frame costs about 9 ms here at 256 px
+# (decoding and one flow), 15 ms with the cross-fade test (several passes), so 30 s read
+# some 2,000-3,000 frames: a clip of a minute or two whole, a longer one in part (its
+# rate of cuts carried over to the rest).
 SCAN_SECONDS = 30.0
 # Frames are read at the working size, at most this long side (where the cut test's
 # thresholds were measured).
