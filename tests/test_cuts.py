@@ -13,7 +13,7 @@ from framestyle.flow import new_shot
 from framestyle.io.images import resize_rgb
 from framestyle.io.video import iter_frames, probe
 from framestyle.pipeline import make_stylizer, stylize_sequence
-from framestyle.pipeline.paint import frame_budgets
+from framestyle.pipeline.paint import planned_paintings
 from framestyle.pipeline.shots import scan_shots
 from framestyle.store import FrameStore, ShotRecord
 
@@ -87,7 +87,7 @@ def test_each_shot_is_painted_as_its_own_clip_also_when_resumed(tmp_path, shots)
     assert steps[4] == steps[0] > steps[1]
     assert steps[8 + 4] == 0 == steps[8]
     # What a dry run plans for a clip with this cut (early stop may end a painting sooner).
-    planned = frame_budgets(8, VIDEO, STYLE, passes=2, cuts=[4])
+    planned = [p.budget for p in planned_paintings(8, VIDEO, STYLE, passes=2, cuts=[4])]
     assert [budget == 0 for budget in planned] == [step == 0 for step in steps]
     assert all(step <= budget for step, budget in zip(steps, planned))
     assert planned[4] == planned[0] == VIDEO.first_iterations

@@ -10,7 +10,7 @@ from test_cuts import SIZE, STYLE, VIDEO, StopAfter, frames_of, paint
 from framestyle.config import VideoConfig
 from framestyle.events import RecordingReporter
 from framestyle.flow import FADE_GAP
-from framestyle.pipeline.paint import FrameHistory, frame_budgets
+from framestyle.pipeline.paint import FrameHistory, planned_paintings
 from framestyle.store import FrameStore
 
 BEFORE, FADE, AFTER = 5, 8, 6  # bear, the cross-fade, bunny: 19 frames
@@ -67,7 +67,7 @@ def test_a_fade_is_painted_from_both_sides_also_when_resumed(tmp_path, clips):
     assert [event.index for event in first_pass if event.fade] == [SETTLED]
     assert first_pass[SETTLED].iterations == first_pass[0].iterations > first_pass[1].iterations
     # What a dry run plans for the clip (early stop may end a painting sooner).
-    planned = frame_budgets(total, VIDEO, STYLE, passes=2, fades=[SETTLED])
+    planned = [p.budget for p in planned_paintings(total, VIDEO, STYLE, passes=2, fades=[SETTLED])]
     steps = [event.iterations for event in reporter.items]
     assert [budget == 0 for budget in planned] == [step == 0 for step in steps]
     assert all(step <= budget for step, budget in zip(steps, planned))

@@ -175,25 +175,16 @@ def planned_paintings(
     return planned
 
 
-def frame_budgets(
-    total: int,
-    video: VideoConfig,
-    style: StyleConfig,
-    *,
-    passes: int = 1,
-    cuts: Collection[int] = (),
-    fades: Collection[int] = (),
-) -> list[int]:
-    """The step budget of each painting in a run (see ``planned_paintings``): what the
-    whole run costs.
+def frame_budgets(total: int, video: VideoConfig, style: StyleConfig, *, passes: int = 1) -> list[int]:
+    """The step budget of each painting in a run with no cuts known ahead (see
+    ``planned_paintings``): what a progress bar starts from.
 
     >>> frame_budgets(3, VideoConfig(first_iterations=300), StyleConfig(iterations=50))
     [300, 50, 50]
     >>> frame_budgets(3, VideoConfig(first_iterations=300, pass_iterations=10), StyleConfig(iterations=50), passes=2)
     [300, 50, 50, 0, 10, 10]
     """
-    planned = planned_paintings(total, video, style, passes=passes, cuts=cuts, fades=fades)
-    return [painting.budget for painting in planned]
+    return [painting.budget for painting in planned_paintings(total, video, style, passes=passes)]
 
 
 # What starts a new shot: a cut, or the end of a cross-fade (see ``FrameHistory.enter``).
