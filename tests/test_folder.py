@@ -120,18 +120,18 @@ def clip_frames(tmp_path_factory):
 
 
 def test_sequence_is_steadier_than_independent(clip_frames, tmp_path):
-    style = StyleConfig(size=96, iterations=40)
+    style = StyleConfig(size=64, iterations=12)
     runtime = RuntimeConfig()
     independent = plan_folder(clip_frames, [STARRY], output_dir=tmp_path / "independent")
     with open_engine([STARRY], style, runtime) as engine:
         summary = stylize_folder(independent, engine=engine)
     assert summary.done == 6
     sequence = plan_folder(clip_frames, [STARRY], output_dir=tmp_path / "sequence")
-    with open_engine([STARRY], StyleConfig(size=96, iterations=20), runtime) as engine:
-        stylize_folder_sequence(sequence, engine=engine, video=VideoConfig(first_iterations=40))
+    with open_engine([STARRY], StyleConfig(size=64, iterations=6), runtime) as engine:
+        stylize_folder_sequence(sequence, engine=engine, video=VideoConfig(first_iterations=12))
     assert not (tmp_path / "sequence" / ".framestyle-work").exists()
     originals = [read_image(clip_frames / f"f{i}.png") for i in range(1, 7)]
-    small = [resize_rgb(o, (96, 72)) for o in originals]
+    small = [resize_rgb(o, (64, 48)) for o in originals]
     err_ind = warping_errors([read_image(p) for p in independent.outputs], small).mean_stylized
     err_seq = warping_errors([read_image(p) for p in sequence.outputs], small).mean_stylized
     assert err_seq < 0.5 * err_ind, (err_seq, err_ind)

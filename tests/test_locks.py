@@ -22,10 +22,10 @@ from framestyle.pipeline import lock as lock_module
 from framestyle.pipeline.lock import lock_path_for, refuse_if_busy
 from framestyle.store import FrameStore
 
-# Slow enough (about a second a frame) that run B starts while run A paints.
-# Slow enough (about 10 s on an idle machine) that B, which needs a few seconds to start,
-# finds A still painting.
-VIDEO = ("--size", "64", "--first-iterations", "8", "-n", "80", "--frames", "4", "--temporal", "previous")
+# Run A is paused (SIGSTOP) while B and C try the same output, so however slow the machine,
+# they find A mid-run; A itself can then be short. A later frame still takes long enough
+# (a few tenths of a second) that A is caught before it finishes.
+VIDEO = ("--size", "64", "--first-iterations", "8", "-n", "20", "--frames", "4", "--temporal", "previous")
 VIDEO += ("--threads", "1")
 
 
@@ -73,6 +73,7 @@ def test_second_video_run_on_the_same_output_is_refused(ws):
     a = _start(*args)
     work = work_folder_for(out)
     _wait_for(lambda: (work / "frame_000001.png").exists(), a)
+    a.send_signal(signal.SIGSTOP)
     seen = _frames(work)
 
     started = time.time()
@@ -80,6 +81,7 @@ def test_second_video_run_on_the_same_output_is_refused(ws):
     assert_one_line_error(b, "another framestyle run", f"(pid {a.pid})", "o.mp4", "wait for it or stop it")
     assert time.time() - started < 60  # python and torch start-up on a busy machine; no painting
 
+    a.send_signal(signal.SIGCONT)
     _, err = a.communicate(timeout=300)
     assert a.returncode == 0, err
     assert stream_facts(out)["frames"] == 4
@@ -94,14 +96,15 @@ def test_second_folder_batch_on_the_same_output_is_refused(ws, cat):
     photos = ws / "photos"
     photos.mkdir()
     small = cv2.resize(cv2.imread(str(cat)), (96, 64))
-    names = [f"{c}.png" for c in "abcdefgh"]
+    names = [f"{c}.png" for c in "abcd"]
     for name in names:
         cv2.imwrite(str(photos / name), small)
     out = ws / "styled"
     before = snapshot(ws)
-    args = ("images", photos, ws / "vangogh_starry_night.jpg", "--size", "64", "-n", "30", "--threads", "1", "-q")
+    args = ("images", photos, ws / "vangogh_starry_night.jpg", "--size", "64", "-n", "10", "--threads", "1", "-q")
     a = _start(*args, "-o", out)
     _wait_for(lambda: (out / "a.png").exists(), a)
+    a.send_signal(signal.SIGSTOP)
 
     # Both at once, while A paints: another batch, and a sequence into the same folder.
     b = _start(*args, "-o", out)
@@ -114,7 +117,8 @@ def test_second_folder_batch_on_the_same_output_is_refused(ws, cat):
             f"(pid {a.pid})",
             "styled",
         )
-    assert a.poll() is None, "A should still be painting; give it more to do"
+    assert a.poll() is None, "A should still be running, paused"
+    a.send_signal(signal.SIGCONT)
 
     _, err = a.communicate(timeout=300)
     assert a.returncode == 0, err

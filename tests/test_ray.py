@@ -306,6 +306,8 @@ def test_a_stopped_ray_run_says_how_to_resume_and_resumes(ray_installed, tmp_pat
     assert "Traceback" not in err
     assert "run the same command again to resume" in err.strip().splitlines()[-1]
     assert not out.exists()
+    if signum != signal.SIGINT:
+        return  # the frames on disk are the same after either signal; resuming once is enough
     again = subprocess.run(args, env=env, capture_output=True, text=True)
     assert again.returncode == 0, again.stderr
     assert stream_facts(out)["frames"] == 16

@@ -1,4 +1,4 @@
-"""A snappy CLI: --help, --version and `presets` must not import torch, OpenCV or Ray.
+"""A snappy CLI: --help, --version, `presets` and a bad setting must not import torch, OpenCV or Ray.
 
 Checked on the import list of ``python -X importtime`` rather than on a stopwatch, so the
 test holds on a busy machine; the timings themselves are in the README.
@@ -54,6 +54,23 @@ def test_help_version_and_presets_import_nothing_heavy(args):
     proc, names = imported_modules(*args)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "framestyle.cli" in names  # the parse saw the real import list
+    heavy = sorted(name for name in names if name.split(".")[0] in HEAVY)
+    assert not heavy, f"`framestyle {' '.join(args)}` imported {heavy[:8]}"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["image", "in.jpg", "style.jpg", "--iterations", "0"],
+        ["video", "in.mp4", "style.jpg", "--crf", "99"],
+        ["images", "photos", "style.jpg", "--to-video", "o.mp4"],
+        ["preview", "in.jpg", "style.jpg", "--style-weight", "-1"],
+    ],
+    ids=lambda a: a[0],
+)
+def test_a_bad_setting_is_refused_before_torch_loads(args):
+    proc, names = imported_modules(*args)
+    assert proc.returncode == 2 and "framestyle: error:" in proc.stderr, proc.stderr[-2000:]
     heavy = sorted(name for name in names if name.split(".")[0] in HEAVY)
     assert not heavy, f"`framestyle {' '.join(args)}` imported {heavy[:8]}"
 

@@ -44,9 +44,13 @@ def test_same_seed_same_output_bit_for_bit(pair):
     assert not torch.equal(a.image, c.image)
 
 
-def test_bf16_autocast_runs_and_lowers_style_loss(pair):
-    result, events = _run(pair, runtime=RuntimeConfig(device="cpu", precision="bf16"), iterations=40)
-    assert events[-1].losses["style"] < events[0].losses["style"] / 10
+def test_bf16_autocast_runs_and_follows_fp32(pair):
+    # Few steps: on a CPU without bf16 units (no AMX or AVX-512 bf16) each one is emulated
+    # and costs about a second even at 64 px.
+    result, events = _run(pair, runtime=RuntimeConfig(device="cpu", precision="bf16"), iterations=10)
+    _, exact = _run(pair, iterations=10)
+    assert events[-1].losses["style"] < events[0].losses["style"] / 1.5
+    assert events[-1].losses["style"] == pytest.approx(exact[-1].losses["style"], rel=0.1)
     assert result.image.dtype == torch.float32
 
 

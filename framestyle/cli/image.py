@@ -48,10 +48,10 @@ def image(
     iterations: IterationsOpt = None,
 ) -> None:
     """Stylize one image: framestyle image photo.jpg starry.jpg"""
-    # Imported here, not at the top: torch and OpenCV load only when a command runs (fast --help).
+    # Settings first, then torch and OpenCV: --help and a bad flag answer at once.
+    style_config, runtime, _ = merge_settings(config, settings_flags(ctx), user_defaults=True)
     from ..pipeline import default_image_output, open_engine, stylize_image_file
 
-    style_config, runtime, _ = merge_settings(config, settings_flags(ctx), user_defaults=True)
     with open_engine(styles, style_config, runtime) as engine, ui.IterationBar(quiet=quiet) as bar:
         outcome = stylize_image_file(
             content,

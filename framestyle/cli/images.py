@@ -81,10 +81,7 @@ def images(
     keep_bars: KeepBarsOpt = None,
 ) -> None:
     """Stylize a folder: each image alone, or --sequence for ordered video frames."""
-    # Imported here, not at the top: torch and OpenCV load only when a command runs (fast --help).
-    from ..pipeline import default_folder_output, open_engine, plan_folder, stylize_folder, stylize_folder_sequence
-    from ..pipeline.paint import frame_budgets
-
+    # Settings first, then torch and OpenCV: --help and a bad flag answer at once.
     base = VIDEO_DEFAULTS if sequence else {}
     style_config, runtime, video_config = merge_settings(config, settings_flags(ctx), base=base, user_defaults=True)
     if to_video is not None and not sequence:
@@ -93,6 +90,9 @@ def images(
         raise ConfigError("--side-by-side needs --sequence --to-video")
     if sequence and animate_dir is not None:
         raise ConfigError("--animate-dir works on independent images, not with --sequence")
+    from ..pipeline import default_folder_output, open_engine, plan_folder, stylize_folder, stylize_folder_sequence
+    from ..pipeline.paint import frame_budgets
+
     ray_config = ray_settings(ctx)
     out_dir = output or default_folder_output(folder, styles)
     plan = plan_folder(folder, styles, output_dir=out_dir, recursive=recursive, image_format=image_format.lower())

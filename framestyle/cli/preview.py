@@ -72,11 +72,12 @@ def preview(
     overwrite: OverwriteOpt = False,
 ) -> None:
     """Try settings before a long run: framestyle preview photo.jpg starry.jpg"""
-    from ..pipeline.preview import default_preview_output, default_sweeps, parse_sweep, stylize_preview_file
-
+    # Settings first, then torch and OpenCV: --help and a bad flag answer at once.
     style_config, runtime, video = merge_settings(
         config, settings_flags(ctx), base=PREVIEW_DEFAULTS, user_defaults=True
     )
+    from ..pipeline.preview import default_preview_output, default_sweeps, parse_sweep, stylize_preview_file
+
     sweeps = [parse_sweep(text) for text in vary or []] or default_sweeps(style_config)
     out = output or default_preview_output(source, styles)
     cells = math.prod(len(s.values) for s in sweeps)

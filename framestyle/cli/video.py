@@ -66,7 +66,10 @@ def video(
     side_by_side: SideBySideOpt = False,
 ) -> None:
     """Stylize a video, temporally coherent, same fps, audio kept: framestyle video in.mp4 starry.jpg"""
-    # Imported here, not at the top: torch and OpenCV load only when a command runs (fast --help).
+    # Settings first, then torch and OpenCV: --help and a bad flag answer at once.
+    style_config, runtime, video_config = merge_settings(
+        config, settings_flags(ctx), base=VIDEO_DEFAULTS, user_defaults=True
+    )
     from ..pipeline import (
         LocalEngine,
         default_video_output,
@@ -79,8 +82,6 @@ def video(
     )
     from ..pipeline.paint import PaintSettings, frame_budgets
 
-    base = VIDEO_DEFAULTS
-    style_config, runtime, video_config = merge_settings(config, settings_flags(ctx), base=base, user_defaults=True)
     ray_config = ray_settings(ctx)
     plan = plan_video(
         source,
