@@ -162,7 +162,9 @@ def test_side_by_side_shows_the_bars_on_both_sides(tmp_path, starry):
     assert frames[:, 8:-8, 64:].std() > frames[:, 8:-8, :64].std() / 4  # a painting on the right
 
 
-def test_ray_paints_the_same_picture_inside_the_bars(tmp_path, starry):
+def test_ray_gives_the_local_frames_with_the_same_picture_inside_the_bars(tmp_path, starry):
+    """Frames painted alone (`--temporal none`) on two Ray workers: the local engine's
+    frames to the byte (one torch thread on both sides), bars and all."""
     pytest.importorskip("ray")
     src = letterboxed(tmp_path / "film.mp4", "pad=320:240:0:30:black", frames=4)
     common = ["--size", "64", "--frames", "4", "--temporal", "none", "--first-iterations", "3"]
@@ -173,6 +175,7 @@ def test_ray_paints_the_same_picture_inside_the_bars(tmp_path, starry):
     assert proc.returncode == 0, proc.stderr
     frames = [sorted(work_folder_for(out).glob("frame_*.png")) for out in (local, on_ray)]
     assert [p.read_bytes() for p in frames[0]] == [p.read_bytes() for p in frames[1]] and len(frames[0]) == 4
+    assert stream_facts(on_ray)["frames"] == 4
     originals = list(iter_frames(probe(src, max_frames=4), size=(64, 48)))
     stored = FrameStore(work_folder_for(on_ray))
     assert all(np.array_equal(stored.load(i)[:4], originals[i][:4]) for i in range(4))

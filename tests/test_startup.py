@@ -64,9 +64,10 @@ def test_help_version_and_presets_import_nothing_heavy(args):
         ["image", "in.jpg", "style.jpg", "--iterations", "0"],
         ["video", "in.mp4", "style.jpg", "--crf", "99"],
         ["images", "photos", "style.jpg", "--to-video", "o.mp4"],
+        ["video", "in.mp4", "style.jpg", "--engine", "ray", "--segment", "8"],
         ["preview", "in.jpg", "style.jpg", "--style-weight", "-1"],
     ],
-    ids=lambda a: a[0],
+    ids=lambda a: " ".join(a[:1] + a[3:4]),
 )
 def test_a_bad_setting_is_refused_before_torch_loads(args):
     proc, names = imported_modules(*args)

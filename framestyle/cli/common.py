@@ -21,7 +21,8 @@ def ray_settings(ctx: typer.Context) -> RayConfig | None:
     params = ctx.params
     if params["engine"] == "local":
         return None
+    config = RayConfig(**{f.name: params[f.name] for f in dataclasses.fields(RayConfig)})
     from ..pipeline.ray_pool import import_ray
 
     import_ray()  # a clear one-line error before any work when Ray is missing
-    return RayConfig(**{f.name: params[f.name] for f in dataclasses.fields(RayConfig)})
+    return config

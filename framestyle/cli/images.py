@@ -90,10 +90,10 @@ def images(
         raise ConfigError("--side-by-side needs --sequence --to-video")
     if sequence and animate_dir is not None:
         raise ConfigError("--animate-dir works on independent images, not with --sequence")
+    ray_config = ray_settings(ctx)
     from ..pipeline import default_folder_output, open_engine, plan_folder, stylize_folder, stylize_folder_sequence
     from ..pipeline.paint import frame_budgets
 
-    ray_config = ray_settings(ctx)
     out_dir = output or default_folder_output(folder, styles)
     plan = plan_folder(folder, styles, output_dir=out_dir, recursive=recursive, image_format=image_format.lower())
     if not quiet:

@@ -70,6 +70,7 @@ def video(
     style_config, runtime, video_config = merge_settings(
         config, settings_flags(ctx), base=VIDEO_DEFAULTS, user_defaults=True
     )
+    ray_config = ray_settings(ctx)
     from ..pipeline import (
         LocalEngine,
         default_video_output,
@@ -82,7 +83,6 @@ def video(
     )
     from ..pipeline.paint import PaintSettings, frame_budgets
 
-    ray_config = ray_settings(ctx)
     plan = plan_video(
         source,
         styles,
