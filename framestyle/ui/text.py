@@ -254,11 +254,7 @@ def shots_text(scan: ShotScan) -> str:
     >>> shots_text(ShotScan(total=9000, scanned=3000, cuts=(4, 30)))
     'cuts: 2 in the first 3000 of 9000 frames read (new shots at frames 5, 31): about 6 in all, counted in the estimate'
     """
-    fades = ""
-    if scan.fades:
-        plural = "s" if len(scan.fades) > 1 else ""
-        where = f"into a new shot by frame{plural} {_frame_numbers(scan.fades)}"
-        fades = f"; {len(scan.fades)} cross-fade{plural} ({where}): one more first frame each, counted too"
+    fades = f"; {_fades(scan.fades)}: one more first frame each, counted too" if scan.fades else ""
     return _cuts_text(scan) + fades
 
 
@@ -287,11 +283,15 @@ def fades_found(frames: Sequence[int]) -> str:
     >>> fades_found([25])
     '1 cross-fade found (into a new shot by frame 26): the old painting fades into the new one'
     """
+    return f"{_fades(frames, 'found')}: the old painting fades into the new one"
+
+
+def _fades(frames: Sequence[int], verb: str = "") -> str:
+    """'N cross-fade(s) [verb] (into a new shot by frame(s) ...)': the dry run's and the
+    run's words for the same frames."""
     plural = "s" if len(frames) > 1 else ""
-    return (
-        f"{len(frames)} cross-fade{plural} found (into a new shot by frame{plural} {_frame_numbers(frames)}): "
-        f"the old painting fades into the new one"
-    )
+    counted = " ".join(filter(None, (f"{len(frames)} cross-fade{plural}", verb)))
+    return f"{counted} (into a new shot by frame{plural} {_frame_numbers(frames)})"
 
 
 def batch_summary(plan: FolderPlan, summary: BatchSummary) -> str:
