@@ -3,13 +3,14 @@ first; a killed run leaves no lock behind. Real processes, as a user would start
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import cv2
@@ -50,6 +51,17 @@ def _wait_for(condition: Callable[[], bool], proc: subprocess.Popen, seconds: fl
         time.sleep(0.02)
 
 
+@contextlib.contextmanager
+def _paused(proc: subprocess.Popen) -> Iterator[None]:
+    """Run A stopped (SIGSTOP) for the block, and let go (SIGCONT) however the block ends,
+    so a failed check never leaves a stopped process behind."""
+    proc.send_signal(signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        proc.send_signal(signal.SIGCONT)
+
+
 def _frames(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in folder.glob("frame_*.png")} | {
         p.name: p.read_bytes() for p in folder.glob("manifest.json")
@@ -73,15 +85,13 @@ def test_second_video_run_on_the_same_output_is_refused(ws):
     a = _start(*args)
     work = work_folder_for(out)
     _wait_for(lambda: (work / "frame_000001.png").exists(), a)
-    a.send_signal(signal.SIGSTOP)
-    seen = _frames(work)
+    with _paused(a):
+        seen = _frames(work)
+        started = time.time()
+        b = run_cli(*args, timeout=120)
+        assert_one_line_error(b, "another framestyle run", f"(pid {a.pid})", "o.mp4", "wait for it or stop it")
+        assert time.time() - started < 60  # python and torch start-up on a busy machine; no painting
 
-    started = time.time()
-    b = run_cli(*args, timeout=120)
-    assert_one_line_error(b, "another framestyle run", f"(pid {a.pid})", "o.mp4", "wait for it or stop it")
-    assert time.time() - started < 60  # python and torch start-up on a busy machine; no painting
-
-    a.send_signal(signal.SIGCONT)
     _, err = a.communicate(timeout=300)
     assert a.returncode == 0, err
     assert stream_facts(out)["frames"] == 4
@@ -104,21 +114,19 @@ def test_second_folder_batch_on_the_same_output_is_refused(ws, cat):
     args = ("images", photos, ws / "vangogh_starry_night.jpg", "--size", "64", "-n", "10", "--threads", "1", "-q")
     a = _start(*args, "-o", out)
     _wait_for(lambda: (out / "a.png").exists(), a)
-    a.send_signal(signal.SIGSTOP)
-
-    # Both at once, while A paints: another batch, and a sequence into the same folder.
-    b = _start(*args, "-o", out)
-    c = _start(*args, "--sequence", "-o", out)
-    for other in (b, c):
-        _, err = other.communicate(timeout=120)
-        assert_one_line_error(
-            subprocess.CompletedProcess([], other.returncode, "", err),
-            "another framestyle run",
-            f"(pid {a.pid})",
-            "styled",
-        )
-    assert a.poll() is None, "A should still be running, paused"
-    a.send_signal(signal.SIGCONT)
+    # Both at once, while A is mid-run: another batch, and a sequence into the same folder.
+    with _paused(a):
+        b = _start(*args, "-o", out)
+        c = _start(*args, "--sequence", "-o", out)
+        for other in (b, c):
+            _, err = other.communicate(timeout=120)
+            assert_one_line_error(
+                subprocess.CompletedProcess([], other.returncode, "", err),
+                "another framestyle run",
+                f"(pid {a.pid})",
+                "styled",
+            )
+        assert a.poll() is None, "A should still be running, paused"
 
     _, err = a.communicate(timeout=300)
     assert a.returncode == 0, err
