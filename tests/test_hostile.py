@@ -150,6 +150,11 @@ REFUSALS = [
         ("not a readable image",),
     ),
     Refusal(
+        "still image given as video",
+        lambda k: ["video", k.cat, k.starry, "-o", k.out()],
+        ("still image (one frame)", "not a video"),
+    ),
+    Refusal(
         "video given as style image",
         lambda k: ["image", k.cat, k.bear, "-o", k.out("o.png")],
         ("style image", "not a readable image"),

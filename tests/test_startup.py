@@ -1,4 +1,4 @@
-"""A snappy CLI: --help, --version, `presets` and a bad setting must not import torch, OpenCV or Ray.
+"""A snappy CLI: --help, --version, `presets`, a bad setting and a missing input must not import torch, OpenCV or Ray.
 
 Checked on the import list of ``python -X importtime`` rather than on a stopwatch, so the
 test holds on a busy machine; the timings themselves are in the README.
@@ -74,6 +74,27 @@ def test_a_bad_setting_is_refused_before_torch_loads(args):
     assert proc.returncode == 2 and "framestyle: error:" in proc.stderr, proc.stderr[-2000:]
     heavy = sorted(name for name in names if name.split(".")[0] in HEAVY)
     assert not heavy, f"`framestyle {' '.join(args)}` imported {heavy[:8]}"
+
+
+@pytest.mark.parametrize(
+    "command, missing",
+    [
+        (["image", "{missing}", "{style}"], "content image not found"),
+        (["image", "{style}", "{missing}"], "style image not found"),
+        (["video", "{missing}", "{style}", "--engine", "ray"], "video not found"),
+        (["images", "{missing}", "{style}"], "folder not found"),
+        (["images", "{style}", "{style}"], "not a folder"),
+        (["preview", "{tmp}", "{style}"], "input is a directory"),
+    ],
+    ids=lambda a: a if isinstance(a, str) else a[0],
+)
+def test_a_missing_input_is_refused_before_torch_loads(tmp_path, command, missing):
+    style = ROOT / "samples" / "vangogh_starry_night.jpg"
+    names = {"missing": str(tmp_path / "no such.jpg"), "style": str(style), "tmp": str(tmp_path)}
+    proc, imported = imported_modules(*(arg.format(**names) for arg in command))
+    assert proc.returncode == 2 and f"framestyle: error: {missing}" in proc.stderr, proc.stderr[-2000:]
+    heavy = sorted(name for name in imported if name.split(".")[0] in HEAVY)
+    assert not heavy, f"`framestyle {' '.join(command)}` imported {heavy[:8]}"
 
 
 def test_the_package_is_cheap_to_import_and_loads_the_stylizer_on_first_use():

@@ -37,6 +37,16 @@ def require_file(path: Path, what: str) -> Path:
     return path
 
 
+def require_folder(folder: Path) -> Path:
+    """The path of an existing folder, or an InputError that says why not."""
+    folder = Path(folder)
+    if not folder.exists():
+        raise InputError(f"folder not found: {folder}")
+    if not folder.is_dir():
+        raise InputError(f"not a folder: {folder}")
+    return folder
+
+
 def same_file(a: Path, b: Path) -> bool:
     try:
         return a.exists() and b.exists() and os.path.samefile(a, b)

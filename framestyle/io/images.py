@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 
 from ..errors import DecodeError, InputError, OutputError
-from .files import describe_os_error, require_file, write_bytes_atomic
+from .files import describe_os_error, require_file, require_folder, write_bytes_atomic
 
 IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"})
 WRITE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"})
@@ -117,11 +117,7 @@ def list_folder(folder: Path, *, recursive: bool = False) -> tuple[list[Path], l
 
     Hidden files and folders (a leading dot, like our own work folders) are left out.
     """
-    folder = Path(folder)
-    if not folder.exists():
-        raise InputError(f"folder not found: {folder}")
-    if not folder.is_dir():
-        raise InputError(f"not a folder: {folder}")
+    folder = require_folder(folder)
     try:
         entries = list(folder.rglob("*") if recursive else folder.iterdir())
     except OSError as err:

@@ -10,11 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from ..config import RayConfig, RuntimeConfig, StyleConfig, VideoConfig
-from ..errors import ConfigError, DecodeError
+from ..errors import ConfigError, DecodeError, InputError
 from ..events import SILENT, IterationEvent, Reporter
 from ..flow import EarlierFrame, carry_earlier
 from ..io.containers import AudioTrack, audio_tracks
 from ..io.files import check_output, require_file
+from ..io.images import is_image_path
 from ..io.streams import dropped_streams, misplaced_video
 from ..io.video import VideoInfo, carries_audio, iter_frames, output_args, probe
 from ..letterbox import Bars
@@ -86,6 +87,11 @@ def plan_video(
     check_output(output, [Path(video_path), *map(Path, style_paths)], overwrite=overwrite)
     refuse_if_busy(output)  # now, not after the engine has loaded (Ray may take a while)
     info = probe(video_path, start_seconds=start_seconds, max_frames=max_frames)
+    if info.frames == 1 and is_image_path(video_path):
+        # OpenCV and ffmpeg read a photo as a clip of one frame: painted as a video it
+        # would take the first frame's long budget and end as a one-frame film. A clip of
+        # one frame in a video container (.mp4, .gif) is still painted.
+        raise InputError(f"{video_path} is a still image (one frame), not a video: paint it as an image instead")
     misplaced = misplaced_video(info.streams)
     if misplaced:
         first, main = misplaced
