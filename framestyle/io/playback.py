@@ -28,10 +28,14 @@ SCALE_FLAGS = "area+full_chroma_int+accurate_rnd"
 
 
 def shown_frames(info: VideoInfo, *, size: tuple[int, int] | None = None) -> Iterator[np.ndarray]:
-    """The frames ``iter_frames(info, size=size)`` gives (the same count, rotation and
-    start), RGB uint8, with their colour interpolated as a player shows it."""
+    """The frames ``iter_frames(info, size=size)`` gives (the same count, rotation, start
+    and field of an interlaced clip), RGB uint8, with their colour interpolated as a player shows it."""
     width, height = size or (info.width, info.height)
     filters = f"scale={width}:{height}:flags={SCALE_FLAGS},format=rgb24"
+    if info.interlaced:
+        # As a player deinterlaces (ffmpeg's bwdif), one frame per frame, at the first
+        # stored field's instant, as ``video.deinterlace`` reads it for painting.
+        filters = f"bwdif=mode=send_frame:parity=tff:deint=all,{filters}"
     if info.start_frame:
         filters = f"select=gte(n\\,{info.start_frame}),{filters}"
     command = [ffmpeg_exe(), "-v", "error", "-nostdin", "-i", str(info.path), "-map", "0:v:0", "-vf", filters]

@@ -29,6 +29,9 @@ class StreamFacts:
     coded_size: tuple[int, int] | None  # width, height as stored
     sar: Fraction = Fraction(1)  # width of a stored pixel over its height; 1 when unknown
     rotation: float = 0.0  # display rotation in degrees (metadata players apply)
+    # Stored as interlaced fields (``top first`` or ``bottom first``): each frame weaves
+    # two half-height pictures taken a field apart (1080i camcorders, DV, broadcast).
+    interlaced: bool = False
 
     @property
     def quarter_turned(self) -> bool:
@@ -40,6 +43,7 @@ _VIDEO_LINE = re.compile(r"^\s*Stream #\d+:\d+.*?: Video: (?P<rest>.*)$")
 _SIZE = re.compile(r", (\d+)x(\d+)(?=[ ,\[]|$)")
 _SAR = re.compile(r"SAR (\d+):(\d+) DAR (\d+):(\d+)")
 _ROTATION = re.compile(r"rotation of (-?\d+(?:\.\d+)?) degrees", re.IGNORECASE)
+_FIELD_ORDER = re.compile(r"\b(?:top|bottom) (?:coded )?first\b")
 _ROTATE_TAG = re.compile(r"^\s*rotate\s*:\s*(-?\d+(?:\.\d+)?)\s*$")
 
 
@@ -51,7 +55,9 @@ def parse_stream_facts(stderr_text: str) -> StreamFacts:
     ...       Display Matrix: rotation of -90.00 degrees
     ...   Stream #0:1: Audio: aac'''
     >>> parse_stream_facts(text)
-    StreamFacts(coded_size=(176, 144), sar=Fraction(135, 121), rotation=-90.0)
+    StreamFacts(coded_size=(176, 144), sar=Fraction(135, 121), rotation=-90.0, interlaced=False)
+    >>> parse_stream_facts("  Stream #0:0: Video: mpeg2video (Main), yuv420p(tv, top first), 720x576").interlaced
+    True
     """
     lines = stderr_text.splitlines()
     for index, line in enumerate(lines):
@@ -71,7 +77,8 @@ def parse_stream_facts(stderr_text: str) -> StreamFacts:
             if found:
                 rotation = float(found.group(1))
         coded = (int(size.group(1)), int(size.group(2))) if size else None
-        return StreamFacts(coded_size=coded, sar=ratio, rotation=rotation)
+        interlaced = _FIELD_ORDER.search(rest) is not None
+        return StreamFacts(coded_size=coded, sar=ratio, rotation=rotation, interlaced=interlaced)
     return StreamFacts(coded_size=None)
 
 
@@ -79,18 +86,24 @@ def stream_facts(path: Path) -> StreamFacts:
     return parse_stream_facts(ffmpeg_report(path))
 
 
+def frame_turned(facts: StreamFacts, frame_size: tuple[int, int]) -> bool:
+    """Whether the frames as OpenCV gives them (``frame_size``, width and height) were
+    turned a quarter from how they are stored."""
+    if facts.coded_size is None:
+        return facts.quarter_turned
+    coded_w, coded_h = facts.coded_size
+    if coded_w != coded_h:
+        # Trust what OpenCV did over what the metadata says it should have done.
+        return frame_size == (coded_h, coded_w)
+    return facts.quarter_turned
+
+
 def frame_sar(facts: StreamFacts, frame_size: tuple[int, int]) -> Fraction:
     """The SAR of the frames as OpenCV gives them. OpenCV applies rotation metadata; a
     quarter turn makes the stretched axis vertical, so the ratio inverts."""
     if facts.sar == 1 or facts.coded_size is None:
         return facts.sar
-    coded_w, coded_h = facts.coded_size
-    if coded_w != coded_h:
-        # Trust what OpenCV did over what the metadata says it should have done.
-        turned = frame_size == (coded_h, coded_w)
-    else:
-        turned = facts.quarter_turned
-    return 1 / facts.sar if turned else facts.sar
+    return 1 / facts.sar if frame_turned(facts, frame_size) else facts.sar
 
 
 # --- frame times --------------------------------------------------------------------------

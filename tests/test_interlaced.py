@@ -1,0 +1,96 @@
+"""Interlaced clips (1080i camcorders, DV, broadcast): read as pictures of one instant.
+
+A clip is made here as a camera would record it: a photograph panned fast at 50 pictures
+a second, woven two at a time into 25 interlaced frames (``tinterlace``) and encoded
+with the field flags (x264 ``tff``). Its truth is the same pan at the first field's
+instants, progressive.
+"""
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import asset, make_clip, run_cli
+
+from framestyle.io.playback import shown_frames
+from framestyle.io.video import COMB_TOLERANCE, deinterlace, iter_frames, probe
+
+PAN = "scale=1000:-2,crop=160:128:x='n*8':y=200,format=yuv420p"  # 8 px a field
+
+
+@pytest.fixture(scope="module")
+def clips(tmp_path_factory) -> tuple[Path, Path]:
+    """(the interlaced clip, its truth): 6 frames of 160x128."""
+    folder = tmp_path_factory.mktemp("interlaced")
+    photo = asset("content/santorini_rowing_boat.jpg")
+    source = ["-loop", "1", "-framerate", "50", "-i", str(photo), "-frames:v", "6"]
+    woven = make_clip(
+        folder / "pan_25i.mp4",
+        *source,
+        "-vf",
+        f"{PAN},tinterlace=mode=interleave_top,setfield=tff",
+        *["-c:v", "libx264", "-crf", "4", "-flags", "+ildct+ilme", "-x264-params", "tff=1"],
+    )
+    truth = make_clip(
+        folder / "pan_25p.mp4",
+        *source,
+        "-vf",
+        rf"{PAN},select=not(mod(n\,2))",
+        *["-fps_mode", "passthrough", "-c:v", "libx264", "-crf", "4"],
+    )
+    return woven, truth
+
+
+def comb_energy(frame: np.ndarray) -> float:
+    """How much each line stands out from the mean of its neighbours: high where combed."""
+    gray = frame.astype(np.float32).mean(axis=2)
+    return float(np.abs(2 * gray[1:-1] - gray[:-2] - gray[2:]).mean())
+
+
+def test_an_interlaced_clip_is_read_at_one_instant_per_frame(clips):
+    woven_path, truth_path = clips
+    info, truth_info = probe(woven_path), probe(truth_path)
+    assert info.interlaced and not truth_info.interlaced
+    assert (info.width, info.height, info.frames) == (160, 128, 6)
+    read = list(iter_frames(info))
+    truth = list(iter_frames(truth_info))
+    woven = list(iter_frames(dataclasses.replace(info, interlaced=False)))
+    error = np.mean([np.abs(a.astype(float) - b).mean() for a, b in zip(read, truth)])
+    woven_error = np.mean([np.abs(a.astype(float) - b).mean() for a, b in zip(woven, truth)])
+    assert error < 0.75 * woven_error, (error, woven_error)
+    assert np.mean([comb_energy(f) for f in read]) < 0.7 * np.mean([comb_energy(f) for f in woven])
+    # What `framestyle eval` judges: the same instants, deinterlaced by ffmpeg's bwdif.
+    shown = list(shown_frames(info))
+    assert len(shown) == len(read)
+    assert np.mean([np.abs(a.astype(float) - b).mean() for a, b in zip(shown, truth)]) < 0.75 * woven_error
+
+
+def test_still_parts_keep_both_fields_and_combs_are_filled():
+    smooth = np.repeat(np.linspace(0, 250, 16, dtype=np.uint8)[:, None, None], 12, axis=1).repeat(3, axis=2)
+    # A frame with no motion (a smooth ramp: every line between its neighbours) is unchanged.
+    assert np.array_equal(deinterlace(smooth), smooth)
+    # A bright line of the second field between dark lines of the first is a comb.
+    combed = np.zeros((6, 4, 3), np.uint8)
+    combed[1::2] = 200
+    out = deinterlace(combed)
+    assert np.array_equal(out[0::2], combed[0::2])  # the first field is kept as it is
+    assert out[1].max() == 0 and out[3].max() == 0  # filled from the lines around them
+    assert np.array_equal(out[5], combed[5])  # the last line has no line below: kept
+    # A line within the tolerance of its neighbours' range is detail, not a comb.
+    near = combed.copy()
+    near[1::2] = COMB_TOLERANCE
+    assert np.array_equal(deinterlace(near), near)
+
+
+def test_an_interlaced_clip_is_painted_and_judged(clips, tmp_path):
+    woven_path, _ = clips
+    out = tmp_path / "painted.mp4"
+    fast = ["--size", "64", "--first-iterations", "3", "-n", "1", "--pass-iterations", "1", "-q"]
+    proc = run_cli("video", str(woven_path), str(asset("styles/vangogh_starry_night.jpg")), "-o", str(out), *fast)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    painted = probe(out)
+    assert painted.frames == 6 and not painted.interlaced  # written progressive
+    judged = run_cli("eval", str(out), str(woven_path))
+    assert judged.returncode == 0, judged.stderr[-2000:]
+    assert "warping error" in judged.stdout.lower()
