@@ -50,7 +50,10 @@ def test_bf16_autocast_runs_and_follows_fp32(pair):
     result, events = _run(pair, runtime=RuntimeConfig(device="cpu", precision="bf16"), iterations=10)
     _, exact = _run(pair, iterations=10)
     assert events[-1].losses["style"] < events[0].losses["style"] / 1.5
-    assert events[-1].losses["style"] == pytest.approx(exact[-1].losses["style"], rel=0.1)
+    # One-sided: after 10 L-BFGS steps the two paths part by chance, in either direction
+    # (4.18 against fp32's 4.12 with bf16 emulated on an EPYC without bf16 units; 3.34
+    # against 4.11 on one with AVX512-BF16). bf16 must not paint worse.
+    assert events[-1].losses["style"] < 1.2 * exact[-1].losses["style"]
     assert result.image.dtype == torch.float32
 
 
