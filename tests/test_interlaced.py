@@ -19,18 +19,19 @@ from framestyle.io.video import COMB_TOLERANCE, deinterlace, iter_frames, probe
 PAN = "scale=1000:-2,crop=160:128:x='n*8':y=200,format=yuv420p"  # 8 px a field
 
 
-@pytest.fixture(scope="module")
-def clips(tmp_path_factory) -> tuple[Path, Path]:
-    """(the interlaced clip, its truth): 6 frames of 160x128."""
-    folder = tmp_path_factory.mktemp("interlaced")
+def _woven(folder: Path, order: str) -> tuple[Path, Path]:
+    """(the interlaced clip, its truth): 6 frames of 160x128, the field shown first
+    ``order`` ("tff" or "bff")."""
     photo = asset("content/santorini_rowing_boat.jpg")
     source = ["-loop", "1", "-framerate", "50", "-i", str(photo), "-frames:v", "6"]
+    # tinterlace puts the earlier picture in the top field (interleave_top) or the bottom.
+    weave = "interleave_top" if order == "tff" else "interleave_bottom"
     woven = make_clip(
-        folder / "pan_25i.mp4",
+        folder / f"pan_25i_{order}.mp4",
         *source,
         "-vf",
-        f"{PAN},tinterlace=mode=interleave_top,setfield=tff",
-        *["-c:v", "libx264", "-crf", "4", "-flags", "+ildct+ilme", "-x264-params", "tff=1"],
+        f"{PAN},tinterlace=mode={weave},setfield={order}",
+        *["-c:v", "libx264", "-crf", "4", "-flags", "+ildct+ilme", "-x264-params", f"{order}=1"],
     )
     truth = make_clip(
         folder / "pan_25p.mp4",
@@ -42,20 +43,26 @@ def clips(tmp_path_factory) -> tuple[Path, Path]:
     return woven, truth
 
 
+@pytest.fixture(scope="module")
+def clips(tmp_path_factory) -> tuple[Path, Path]:
+    return _woven(tmp_path_factory.mktemp("interlaced"), "tff")
+
+
 def comb_energy(frame: np.ndarray) -> float:
     """How much each line stands out from the mean of its neighbours: high where combed."""
     gray = frame.astype(np.float32).mean(axis=2)
     return float(np.abs(2 * gray[1:-1] - gray[:-2] - gray[2:]).mean())
 
 
-def test_an_interlaced_clip_is_read_at_one_instant_per_frame(clips):
-    woven_path, truth_path = clips
+@pytest.mark.parametrize("order", ["tff", "bff"])
+def test_an_interlaced_clip_is_read_at_one_instant_per_frame(order, tmp_path, clips):
+    woven_path, truth_path = clips if order == "tff" else _woven(tmp_path, order)
     info, truth_info = probe(woven_path), probe(truth_path)
-    assert info.interlaced and not truth_info.interlaced
+    assert info.first_field == (0 if order == "tff" else 1) and not truth_info.interlaced
     assert (info.width, info.height, info.frames) == (160, 128, 6)
     read = list(iter_frames(info))
     truth = list(iter_frames(truth_info))
-    woven = list(iter_frames(dataclasses.replace(info, interlaced=False)))
+    woven = list(iter_frames(dataclasses.replace(info, first_field=None)))
     error = np.mean([np.abs(a.astype(float) - b).mean() for a, b in zip(read, truth)])
     woven_error = np.mean([np.abs(a.astype(float) - b).mean() for a, b in zip(woven, truth)])
     assert error < 0.75 * woven_error, (error, woven_error)
@@ -66,7 +73,7 @@ def test_an_interlaced_clip_is_read_at_one_instant_per_frame(clips):
     assert np.mean([np.abs(a.astype(float) - b).mean() for a, b in zip(shown, truth)]) < 0.75 * woven_error
 
 
-def test_still_parts_keep_both_fields_and_combs_are_filled():
+def test_combs_are_filled_and_still_detail_is_kept():
     smooth = np.repeat(np.linspace(0, 250, 16, dtype=np.uint8)[:, None, None], 12, axis=1).repeat(3, axis=2)
     # A frame with no motion (a smooth ramp: every line between its neighbours) is unchanged.
     assert np.array_equal(deinterlace(smooth), smooth)
@@ -77,10 +84,19 @@ def test_still_parts_keep_both_fields_and_combs_are_filled():
     assert np.array_equal(out[0::2], combed[0::2])  # the first field is kept as it is
     assert out[1].max() == 0 and out[3].max() == 0  # filled from the lines around them
     assert np.array_equal(out[5], combed[5])  # the last line has no line below: kept
+    # The bottom field shown first: its (odd) rows are kept, the even ones filled.
+    out = deinterlace(combed, keep=1)
+    assert np.array_equal(out[1::2], combed[1::2]) and out[2].min() == 200 and out[4].min() == 200
+    assert np.array_equal(out[0], combed[0])  # the first line has no line above: kept
     # A line within the tolerance of its neighbours' range is detail, not a comb.
     near = combed.copy()
     near[1::2] = COMB_TOLERANCE
     assert np.array_equal(deinterlace(near), near)
+    # A thin line that was there a frame ago is still detail, not a comb.
+    line = np.zeros((6, 4, 3), np.uint8)
+    line[3] = 255
+    assert np.array_equal(deinterlace(line, previous=line), line)
+    assert deinterlace(line, previous=np.zeros_like(line))[3].max() == 0  # it just appeared
 
 
 def test_an_interlaced_clip_is_painted_and_judged(clips, tmp_path):

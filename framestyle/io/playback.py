@@ -32,12 +32,14 @@ def shown_frames(info: VideoInfo, *, size: tuple[int, int] | None = None) -> Ite
     and field of an interlaced clip), RGB uint8, with their colour interpolated as a player shows it."""
     width, height = size or (info.width, info.height)
     filters = f"scale={width}:{height}:flags={SCALE_FLAGS},format=rgb24"
-    if info.interlaced:
-        # As a player deinterlaces (ffmpeg's bwdif), one frame per frame, at the first
-        # stored field's instant, as ``video.deinterlace`` reads it for painting.
-        filters = f"bwdif=mode=send_frame:parity=tff:deint=all,{filters}"
     if info.start_frame:
         filters = f"select=gte(n\\,{info.start_frame}),{filters}"
+    if info.first_field is not None:
+        # As a player deinterlaces (ffmpeg's bwdif), one frame per frame, at the instant
+        # of the field shown first, as ``video.deinterlace`` reads it for painting; before
+        # the start is selected, so that the first frame has the one before it.
+        parity = "tff" if info.first_field == 0 else "bff"
+        filters = f"bwdif=mode=send_frame:parity={parity}:deint=all,{filters}"
     command = [ffmpeg_exe(), "-v", "error", "-nostdin", "-i", str(info.path), "-map", "0:v:0", "-vf", filters]
     # passthrough: every decoded frame once, as OpenCV reads them (no frames repeated or
     # dropped to fit a constant rate).

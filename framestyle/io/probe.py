@@ -29,9 +29,10 @@ class StreamFacts:
     coded_size: tuple[int, int] | None  # width, height as stored
     sar: Fraction = Fraction(1)  # width of a stored pixel over its height; 1 when unknown
     rotation: float = 0.0  # display rotation in degrees (metadata players apply)
-    # Stored as interlaced fields (``top first`` or ``bottom first``): each frame weaves
-    # two half-height pictures taken a field apart (1080i camcorders, DV, broadcast).
-    interlaced: bool = False
+    # Stored as interlaced fields: each frame weaves two half-height pictures taken a field
+    # apart (1080i camcorders, DV, broadcast). "tff": the top field (the even stored rows)
+    # is shown first; "bff": the bottom one. None: progressive.
+    field_order: str | None = None
 
     @property
     def quarter_turned(self) -> bool:
@@ -43,7 +44,8 @@ _VIDEO_LINE = re.compile(r"^\s*Stream #\d+:\d+.*?: Video: (?P<rest>.*)$")
 _SIZE = re.compile(r", (\d+)x(\d+)(?=[ ,\[]|$)")
 _SAR = re.compile(r"SAR (\d+):(\d+) DAR (\d+):(\d+)")
 _ROTATION = re.compile(r"rotation of (-?\d+(?:\.\d+)?) degrees", re.IGNORECASE)
-_FIELD_ORDER = re.compile(r"\b(?:top|bottom) (?:coded )?first\b")
+# "top coded first (swapped)": stored top first, shown bottom first (and the reverse).
+_FIELD_ORDER = re.compile(r"\b(top|bottom) (coded first \(swapped\)|first)")
 _ROTATE_TAG = re.compile(r"^\s*rotate\s*:\s*(-?\d+(?:\.\d+)?)\s*$")
 
 
@@ -55,9 +57,11 @@ def parse_stream_facts(stderr_text: str) -> StreamFacts:
     ...       Display Matrix: rotation of -90.00 degrees
     ...   Stream #0:1: Audio: aac'''
     >>> parse_stream_facts(text)
-    StreamFacts(coded_size=(176, 144), sar=Fraction(135, 121), rotation=-90.0, interlaced=False)
-    >>> parse_stream_facts("  Stream #0:0: Video: mpeg2video (Main), yuv420p(tv, top first), 720x576").interlaced
-    True
+    StreamFacts(coded_size=(176, 144), sar=Fraction(135, 121), rotation=-90.0, field_order=None)
+    >>> parse_stream_facts("  Stream #0:0: Video: dvvideo, yuv411p(bottom first), 720x480").field_order
+    'bff'
+    >>> parse_stream_facts("  Stream #0:0: Video: h264, yuv420p(top coded first (swapped)), 720x576").field_order
+    'bff'
     """
     lines = stderr_text.splitlines()
     for index, line in enumerate(lines):
@@ -77,8 +81,12 @@ def parse_stream_facts(stderr_text: str) -> StreamFacts:
             if found:
                 rotation = float(found.group(1))
         coded = (int(size.group(1)), int(size.group(2))) if size else None
-        interlaced = _FIELD_ORDER.search(rest) is not None
-        return StreamFacts(coded_size=coded, sar=ratio, rotation=rotation, interlaced=interlaced)
+        fields = _FIELD_ORDER.search(rest)
+        order = None
+        if fields is not None:
+            top_first = (fields.group(1) == "top") != fields.group(2).startswith("coded")
+            order = "tff" if top_first else "bff"
+        return StreamFacts(coded_size=coded, sar=ratio, rotation=rotation, field_order=order)
     return StreamFacts(coded_size=None)
 
 
@@ -96,6 +104,18 @@ def frame_turned(facts: StreamFacts, frame_size: tuple[int, int]) -> bool:
         # Trust what OpenCV did over what the metadata says it should have done.
         return frame_size == (coded_h, coded_w)
     return facts.quarter_turned
+
+
+def first_field_rows(facts: StreamFacts, frame_size: tuple[int, int]) -> int | None:
+    """Where the field shown first lies in the frames as OpenCV gives them: 0 the even
+    rows, 1 the odd ones; None for a progressive clip, or a quarter-turned interlaced
+    one (its fields would be columns: it is read as stored). A half turn puts the last
+    stored row first, so with an even height the fields trade rows."""
+    if facts.field_order is None or frame_turned(facts, frame_size):
+        return None
+    rows = 0 if facts.field_order == "tff" else 1
+    half_turned = round(facts.rotation / 90) % 4 == 2
+    return 1 - rows if half_turned and frame_size[1] % 2 == 0 else rows
 
 
 def frame_sar(facts: StreamFacts, frame_size: tuple[int, int]) -> Fraction:

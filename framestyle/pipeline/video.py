@@ -17,7 +17,7 @@ from ..io.containers import AudioTrack, audio_tracks
 from ..io.files import check_output, require_file
 from ..io.images import is_image_path
 from ..io.streams import dropped_streams, misplaced_video
-from ..io.video import VideoInfo, carries_audio, iter_frames, output_args, probe
+from ..io.video import COMB_TOLERANCE, VideoInfo, carries_audio, iter_frames, output_args, probe
 from ..letterbox import Bars
 from ..stylize import Stylizer
 from ..tensors import check_vgg_size, fit_long_side, scale_ladder, split_iterations, to_tensor
@@ -87,7 +87,7 @@ def plan_video(
     check_output(output, [Path(video_path), *map(Path, style_paths)], overwrite=overwrite)
     refuse_if_busy(output)  # now, not after the engine has loaded (Ray may take a while)
     info = probe(video_path, start_seconds=start_seconds, max_frames=max_frames)
-    if info.frames == 1 and is_image_path(video_path):
+    if info.frames == 1 and info.start_frame == 0 and max_frames is None and is_image_path(video_path):
         # OpenCV and ffmpeg read a photo as a clip of one frame: painted as a video it
         # would take the first frame's long budget and end as a one-frame film. A clip of
         # one frame in a video container (.mp4, .gif) is still painted.
@@ -191,6 +191,9 @@ def _full_size_steps(size: tuple[int, int], painting: Painting, config: StyleCon
 def video_settings(plan: VideoPlan, engine: Engine, video: VideoConfig) -> dict[str, Any]:
     """The work folder's manifest settings for this clip."""
     source = {**file_identity(plan.info.path), "start_frame": plan.info.start_frame}
+    if plan.info.first_field is not None:
+        # How the frames were read: a resume must not mix them with frames read otherwise.
+        source["deinterlace"] = {"keep": plan.info.first_field, "tolerance": COMB_TOLERANCE}
     return sequence_settings(engine, video, source=source, size=plan.size, frames=plan.info.frames, bars=plan.bars)
 
 
