@@ -72,6 +72,7 @@ def test_help_version_and_presets_import_nothing_heavy(args):
 def test_a_bad_setting_is_refused_before_torch_loads(args):
     proc, names = imported_modules(*args)
     assert proc.returncode == 2 and "framestyle: error:" in proc.stderr, proc.stderr[-2000:]
+    assert "framestyle.cli" in names  # the parse saw the real import list
     heavy = sorted(name for name in names if name.split(".")[0] in HEAVY)
     assert not heavy, f"`framestyle {' '.join(args)}` imported {heavy[:8]}"
 
@@ -85,6 +86,8 @@ def test_a_bad_setting_is_refused_before_torch_loads(args):
         (["images", "{missing}", "{style}"], "folder not found"),
         (["images", "{style}", "{style}"], "not a folder"),
         (["preview", "{tmp}", "{style}"], "input is a directory"),
+        (["image", "{style}", "{style}", "--weights", "{missing}"], "weights file not found"),
+        (["eval", "{missing}", "{missing}"], "video not found"),
     ],
     ids=lambda a: a if isinstance(a, str) else a[0],
 )
@@ -93,6 +96,7 @@ def test_a_missing_input_is_refused_before_torch_loads(tmp_path, command, missin
     names = {"missing": str(tmp_path / "no such.jpg"), "style": str(style), "tmp": str(tmp_path)}
     proc, imported = imported_modules(*(arg.format(**names) for arg in command))
     assert proc.returncode == 2 and f"framestyle: error: {missing}" in proc.stderr, proc.stderr[-2000:]
+    assert "framestyle.cli" in imported  # the parse saw the real import list
     heavy = sorted(name for name in imported if name.split(".")[0] in HEAVY)
     assert not heavy, f"`framestyle {' '.join(command)}` imported {heavy[:8]}"
 

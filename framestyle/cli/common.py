@@ -9,7 +9,7 @@ from typing import Any
 
 import typer
 
-from ..config import RayConfig
+from ..config import START_IMAGES, RayConfig, RuntimeConfig, StyleConfig
 from ..io.files import require_file, require_folder
 
 
@@ -29,6 +29,15 @@ def ray_settings(ctx: typer.Context) -> RayConfig | None:
 
     import_ray()  # a clear one-line error before any work when Ray is missing
     return config
+
+
+def setting_files(style: StyleConfig, runtime: RuntimeConfig, *, init: bool = True) -> list[tuple[Path, str]]:
+    """The files the settings name, for ``require_inputs``: the weights, and an ``init``
+    image where the command paints from one (``init=False`` for sequences, which refuse it)."""
+    files = [(Path(runtime.weights), "weights file")] if runtime.weights else []
+    if init and style.init not in START_IMAGES:
+        files.append((Path(style.init), "init image"))
+    return files
 
 
 def require_inputs(files: Iterable[tuple[Path, str]], *, folder: Path | None = None) -> None:

@@ -12,7 +12,7 @@ from .. import ui
 from ..config import VIDEO_DEFAULTS, merge_settings
 from ..errors import ConfigError
 from . import panels
-from .common import ray_settings, require_inputs, settings_flags
+from .common import ray_settings, require_inputs, setting_files, settings_flags
 from .options import (
     VIDEO,
     AnimateFormat,
@@ -90,7 +90,10 @@ def images(
         raise ConfigError("--side-by-side needs --sequence --to-video")
     if sequence and animate_dir is not None:
         raise ConfigError("--animate-dir works on independent images, not with --sequence")
-    require_inputs([(style, "style image") for style in styles], folder=folder)
+    require_inputs(
+        [*((style, "style image") for style in styles), *setting_files(style_config, runtime, init=not sequence)],
+        folder=folder,
+    )
     ray_config = ray_settings(ctx)
     from ..pipeline import default_folder_output, open_engine, plan_folder, stylize_folder, stylize_folder_sequence
     from ..pipeline.paint import frame_budgets

@@ -11,7 +11,7 @@ import typer
 from .. import ui
 from ..config import PREVIEW_DEFAULTS, merge_settings
 from . import panels
-from .common import require_inputs, settings_flags
+from .common import require_inputs, setting_files, settings_flags
 from .options import (
     OPTIMIZATION,
     ConfigOpt,
@@ -76,7 +76,13 @@ def preview(
     style_config, runtime, video = merge_settings(
         config, settings_flags(ctx), base=PREVIEW_DEFAULTS, user_defaults=True
     )
-    require_inputs([(source, "input"), *((style, "style image") for style in styles)])
+    require_inputs(
+        [
+            (source, "input"),
+            *((style, "style image") for style in styles),
+            *setting_files(style_config, runtime, init=False),
+        ]
+    )
     from ..pipeline.preview import default_preview_output, default_sweeps, parse_sweep, stylize_preview_file
 
     sweeps = [parse_sweep(text) for text in vary or []] or default_sweeps(style_config)

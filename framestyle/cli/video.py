@@ -10,7 +10,7 @@ import typer
 from .. import ui
 from ..config import VIDEO_DEFAULTS, merge_settings
 from . import panels
-from .common import ray_settings, require_inputs, settings_flags
+from .common import ray_settings, require_inputs, setting_files, settings_flags
 from .options import (
     VIDEO,
     AudioOpt,
@@ -70,7 +70,13 @@ def video(
     style_config, runtime, video_config = merge_settings(
         config, settings_flags(ctx), base=VIDEO_DEFAULTS, user_defaults=True
     )
-    require_inputs([(source, "video"), *((style, "style image") for style in styles)])
+    require_inputs(
+        [
+            (source, "video"),
+            *((style, "style image") for style in styles),
+            *setting_files(style_config, runtime, init=False),
+        ]
+    )
     ray_config = ray_settings(ctx)
     from ..pipeline import (
         LocalEngine,

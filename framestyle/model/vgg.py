@@ -65,7 +65,7 @@ def _load_tensors(path: Path) -> dict[str, torch.Tensor]:
     except FileNotFoundError:
         raise InputError(f"weights file not found: {path}") from None
     except IsADirectoryError:
-        raise InputError(f"weights path is a directory, not a file: {path}") from None
+        raise InputError(f"weights file is a directory, not a file: {path}") from None
     except PermissionError:
         raise InputError(f"cannot read weights file (permission denied): {path}") from None
     except pickle.UnpicklingError:

@@ -18,6 +18,7 @@ import numpy as np
 from ..config import RuntimeConfig, StyleConfig
 from ..errors import ConfigError, DecodeError
 from ..evaluate import WarpingReport, warping_errors
+from ..io.files import require_file
 from ..io.playback import shown_frames
 from ..io.video import VideoInfo, probe
 from ..tensors import to_tensor
@@ -65,6 +66,8 @@ def evaluate_videos(
     (the objective's defaults, at the clip's size) on up to LOSS_FRAMES frames."""
     if long_term < 0:
         raise ConfigError(f"long_term must be zero or more frames (got {long_term})")
+    for style in styles:
+        require_file(style, "style image")  # now, not after both clips have been judged
     s_info = probe(stylized)
     o_info = probe(original)
     pairs = min(s_info.frames, o_info.frames)
