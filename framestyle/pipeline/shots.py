@@ -44,12 +44,23 @@ class ShotScan:
         >>> ShotScan(total=100, scanned=25, cuts=(10, 20)).foreseen_cuts()
         [10, 20, 31, 44, 56, 69, 81, 94]
         """
-        if self.complete or self.scanned < 2 or not self.cuts:
-            return list(self.cuts)
+        return self._carried_over(self.cuts)
+
+    def foreseen_fades(self) -> list[int]:
+        """The same for the ends of cross-fades (each one more first frame too).
+
+        >>> ShotScan(total=100, scanned=50, cuts=(), fades=(30,)).foreseen_fades()
+        [30, 75]
+        """
+        return self._carried_over(self.fades)
+
+    def _carried_over(self, found: tuple[int, ...]) -> list[int]:
+        if self.complete or self.scanned < 2 or not found:
+            return list(found)
         rest = self.total - self.scanned
-        more = round(len(self.cuts) * rest / self.scanned)
+        more = round(len(found) * rest / self.scanned)
         step = rest / more if more else 0.0
-        return [*self.cuts, *(self.scanned + round(step * (k + 0.5)) for k in range(more))]
+        return [*found, *(self.scanned + round(step * (k + 0.5)) for k in range(more))]
 
 
 def scan_shots(

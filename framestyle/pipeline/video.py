@@ -171,7 +171,7 @@ def estimate_seconds(
         carry_earlier(first, earlier, fill=video.fill)
     flow = time.perf_counter() - flow_start
     passes = video.sequence_passes
-    cuts, fades = (shots.foreseen_cuts(), shots.fades) if shots else ([], ())
+    cuts, fades = (shots.foreseen_cuts(), shots.foreseen_fades()) if shots else ([], [])
     paintings = planned_paintings(plan.info.frames, video, stylizer.config, passes=passes, cuts=cuts, fades=fades)
     size = (picture.shape[1], picture.shape[0])
     steps = sum(_full_size_steps(size, painting, stylizer.config) for painting in paintings)

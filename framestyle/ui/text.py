@@ -253,9 +253,13 @@ def shots_text(scan: ShotScan) -> str:
     'cuts: none found; 1 cross-fade (into a new shot by frame 26): one more first frame each, counted too'
     >>> shots_text(ShotScan(total=9000, scanned=3000, cuts=(4, 30)))
     'cuts: 2 in the first 3000 of 9000 frames read (new shots at frames 5, 31): about 6 in all, counted in the estimate'
+    >>> shots_text(ShotScan(total=9000, scanned=3000, cuts=(), fades=(25,)))
+    'cuts: none in the first 3000 of 9000 frames read; 1 cross-fade (into a new shot by frame 26): about 3 in all, one more first frame each, counted too'
     """
-    fades = f"; {_fades(scan.fades)}: one more first frame each, counted too" if scan.fades else ""
-    return _cuts_text(scan) + fades
+    if not scan.fades:
+        return _cuts_text(scan)
+    rate = "" if scan.complete else f"about {len(scan.foreseen_fades())} in all, "
+    return f"{_cuts_text(scan)}; {_fades(scan.fades)}: {rate}one more first frame each, counted too"
 
 
 def _cuts_text(scan: ShotScan) -> str:
