@@ -40,11 +40,18 @@ def setting_files(style: StyleConfig, runtime: RuntimeConfig, *, init: bool = Tr
     return files
 
 
-def require_inputs(files: Iterable[tuple[Path, str]], *, folder: Path | None = None) -> None:
-    """The input files (path, what it is) and folder, checked before torch loads: a
+def require_inputs(
+    files: Iterable[tuple[Path, str]] = (),
+    *,
+    styles: Iterable[Path] = (),
+    settings: Iterable[tuple[Path, str]] = (),
+    folder: Path | None = None,
+) -> None:
+    """The folder, input files (path, what it is), style images and the files the
+    settings name (``setting_files``), in that order, checked before torch loads: a
     misspelt name is refused in a fraction of a second instead of after 2-4 s of imports.
     The pipeline checks them again, as it must for the Python API."""
     if folder is not None:
         require_folder(folder)
-    for path, what in files:
+    for path, what in [*files, *((style, "style image") for style in styles), *settings]:
         require_file(path, what)

@@ -32,7 +32,7 @@ def evaluate(
     ] = None,
 ) -> None:
     """Temporal stability: warping error (Lai et al. 2018) of STYLIZED against ORIGINAL."""
-    require_inputs([(stylized, "video"), (original, "video"), *((path, "style image") for path in style or ())])
+    require_inputs([(stylized, "video"), (original, "video")], styles=style or ())
     # Imported here, not at the top: OpenCV and numpy load only when a command runs (fast --help).
     from ..io.chart import write_line_chart
     from ..io.files import check_output

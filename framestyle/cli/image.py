@@ -50,13 +50,7 @@ def image(
     """Stylize one image: framestyle image photo.jpg starry.jpg"""
     # Settings first, then torch and OpenCV: --help and a bad flag answer at once.
     style_config, runtime, _ = merge_settings(config, settings_flags(ctx), user_defaults=True)
-    require_inputs(
-        [
-            (content, "content image"),
-            *((style, "style image") for style in styles),
-            *setting_files(style_config, runtime),
-        ]
-    )
+    require_inputs([(content, "content image")], styles=styles, settings=setting_files(style_config, runtime))
     from ..pipeline import default_image_output, open_engine, stylize_image_file
 
     with open_engine(styles, style_config, runtime) as engine, ui.IterationBar(quiet=quiet) as bar:

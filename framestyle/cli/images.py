@@ -90,10 +90,7 @@ def images(
         raise ConfigError("--side-by-side needs --sequence --to-video")
     if sequence and animate_dir is not None:
         raise ConfigError("--animate-dir works on independent images, not with --sequence")
-    require_inputs(
-        [*((style, "style image") for style in styles), *setting_files(style_config, runtime, init=not sequence)],
-        folder=folder,
-    )
+    require_inputs(styles=styles, settings=setting_files(style_config, runtime, init=not sequence), folder=folder)
     ray_config = ray_settings(ctx)
     from ..pipeline import default_folder_output, open_engine, plan_folder, stylize_folder, stylize_folder_sequence
     from ..pipeline.paint import frame_budgets

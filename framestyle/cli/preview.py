@@ -76,13 +76,7 @@ def preview(
     style_config, runtime, video = merge_settings(
         config, settings_flags(ctx), base=PREVIEW_DEFAULTS, user_defaults=True
     )
-    require_inputs(
-        [
-            (source, "input"),
-            *((style, "style image") for style in styles),
-            *setting_files(style_config, runtime, init=False),
-        ]
-    )
+    require_inputs([(source, "input")], styles=styles, settings=setting_files(style_config, runtime, init=False))
     from ..pipeline.preview import default_preview_output, default_sweeps, parse_sweep, stylize_preview_file
 
     sweeps = [parse_sweep(text) for text in vary or []] or default_sweeps(style_config)

@@ -70,13 +70,7 @@ def video(
     style_config, runtime, video_config = merge_settings(
         config, settings_flags(ctx), base=VIDEO_DEFAULTS, user_defaults=True
     )
-    require_inputs(
-        [
-            (source, "video"),
-            *((style, "style image") for style in styles),
-            *setting_files(style_config, runtime, init=False),
-        ]
-    )
+    require_inputs([(source, "video")], styles=styles, settings=setting_files(style_config, runtime, init=False))
     ray_config = ray_settings(ctx)
     from ..pipeline import (
         LocalEngine,

@@ -18,7 +18,6 @@ import numpy as np
 from ..config import RuntimeConfig, StyleConfig
 from ..errors import ConfigError, DecodeError
 from ..evaluate import WarpingReport, warping_errors
-from ..io.files import require_file
 from ..io.playback import shown_frames
 from ..io.video import VideoInfo, probe
 from ..tensors import to_tensor
@@ -66,14 +65,14 @@ def evaluate_videos(
     (the objective's defaults, at the clip's size) on up to LOSS_FRAMES frames."""
     if long_term < 0:
         raise ConfigError(f"long_term must be zero or more frames (got {long_term})")
-    for style in styles:
-        require_file(style, "style image")  # now, not after both clips have been judged
     s_info = probe(stylized)
     o_info = probe(original)
     pairs = min(s_info.frames, o_info.frames)
     if pairs < 2:
         raise DecodeError("need at least two frames in both videos to measure stability")
     size = (s_info.width, s_info.height)
+    # Built before the clips are judged, so a style that cannot be read is refused at once.
+    judge = make_stylizer(list(styles), StyleConfig(size=max(size)), runtime) if styles else None
 
     def both() -> tuple[Iterator[np.ndarray], Iterator[np.ndarray]]:
         # As a viewer sees both clips: colour stored at half size interpolated, not
@@ -83,9 +82,8 @@ def evaluate_videos(
     short = warping_errors(*both())
     long = warping_errors(*both(), gap=long_term) if 0 < long_term < pairs else None
     losses, measured = None, 0
-    if styles:
+    if judge is not None:
         picks = set(np.linspace(0, pairs - 1, min(pairs, LOSS_FRAMES)).round().astype(int).tolist())
-        judge = make_stylizer(list(styles), StyleConfig(size=max(size)), runtime)
         totals: dict[str, float] = {}
         for index, (painted, source) in enumerate(zip(*both())):
             if index in picks:
