@@ -20,9 +20,12 @@ from framestyle.config import RayConfig, RuntimeConfig, StyleConfig, VideoConfig
 from framestyle.evaluate import warping_errors
 from framestyle.events import FrameEvent, Reporter
 from framestyle.io.video import iter_frames, probe
-from framestyle.pipeline import open_engine, run_sequence, work_folder_for
-from framestyle.pipeline.segments import Segment, plan_segments, seam_pairs
+from framestyle.pipeline import make_stylizer, open_engine, run_sequence, stylize_sequence, work_folder_for
+from framestyle.pipeline.paint import paint_frame
+from framestyle.pipeline.passes import pass_store
+from framestyle.pipeline.segments import Lane, Segment, plan_segments, seam_pairs
 from framestyle.store import FrameStore
+from framestyle.tensors import fit_long_side
 
 
 @pytest.fixture(scope="module")
@@ -85,10 +88,11 @@ def test_folder_on_ray_matches_local_fails_alone_and_resumes(ray_installed, tmp_
 
 
 def test_preserve_color_follows_shots_on_ray_as_it_does_here(ray_installed, tmp_path, starry):
-    """One segment, one pass: Ray's frames are the local engine's, also after the cut,
-    where each engine matches the style to the new shot's first frame."""
+    """One segment, two passes: Ray's frames are the local engine's, also after the cut,
+    where each engine matches the style to the new shot's first frame, and where the
+    backward pass keeps a shot's last frame as the forward pass painted it."""
     clip = cut_clip(tmp_path / "cut.mp4")
-    common = ("--size", "64", "--first-iterations", "4", "-n", "2", "--passes", "1", "--preserve-color")
+    common = ("--size", "64", "--first-iterations", "4", "-n", "2", "--pass-iterations", "2", "--preserve-color")
     common += ("--threads", "1", "--keep-frames", "-q")
     local, on_ray = tmp_path / "local.mp4", tmp_path / "ray.mp4"
     assert run_cli("video", clip, starry, *common, "-o", local).returncode == 0
@@ -134,6 +138,41 @@ def test_segments_cover_the_clip_with_lead_ins():
     assert seam_pairs(segments) == [2, 3, 4, 5, 8, 9, 10, 11]
     with pytest.raises(Exception, match="overlap` must be"):
         RayConfig(segment=4, overlap=4)
+
+
+def test_a_lane_paints_a_segments_passes_as_a_local_run_does_and_resumes_anywhere(tmp_path, bear, starry):
+    """The Ray engine's lanes without Ray: a segment painted pass after pass through a
+    ``Lane`` gives the local engine's frames, byte for byte, also when the lane is
+    rebuilt from its stores mid-way (a resumed run), in either pass."""
+    video = VideoConfig(first_iterations=6, passes=2, pass_iterations=2, anchor_every=4)
+    info = probe(bear, max_frames=6)
+    contents = list(iter_frames(info, size=fit_long_side(info.width, info.height, 64, even=True)))
+    stylizer = make_stylizer([starry], StyleConfig(size=64, iterations=3, seed=0), RuntimeConfig(precision="fp32"))
+    local = FrameStore.open(tmp_path / "local", {"test": True})
+    stylize_sequence(iter(contents), total=6, store=local, stylizer=stylizer, video=video)
+    segment = Segment(0, 0, 0, 6)
+
+    def paint(store: FrameStore, paintings: int | None = None) -> None:
+        lane = Lane(segment, contents, store, video, passes=2)
+        while not lane.finished and paintings != 0:
+            content, earlier, prior = lane.next_frame()
+            kept = prior is not None and not earlier
+            lane.save(prior if kept else paint_frame(stylizer, content, earlier, video=video, prior=prior)[0])
+            paintings = None if paintings is None else paintings - 1
+
+    def frames(store: FrameStore) -> list[bytes]:
+        return [store.frame_path(index).read_bytes() for index in range(6)]
+
+    whole = FrameStore(tmp_path / "whole")
+    paint(whole)
+    assert frames(whole) == frames(local)
+    assert frames(pass_store(whole, 0, 2)) == frames(pass_store(local, 0, 2))
+    for stop in (3, 8):  # in the first pass, then in the second
+        resumed = FrameStore(tmp_path / f"resumed_{stop}")
+        paint(resumed, stop)
+        assert sum(resumed.frame_path(index).exists() for index in range(6)) == max(0, stop - 6)
+        paint(resumed)
+        assert frames(resumed) == frames(local), stop
 
 
 def test_video_segments_are_complete_and_seams_do_not_jump(ray_installed, tmp_path, clip, starry):

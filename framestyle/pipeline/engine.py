@@ -58,6 +58,11 @@ class Engine(Protocol):
         where that changes the frames)."""
         ...
 
+    def sequence_frames_done(self, store: FrameStore, total: int, video: VideoConfig) -> int:
+        """Frames of ``total`` an earlier run left finished in ``store``, counted as whole
+        passes are (see ``passes.frames_done``)."""
+        ...
+
     def paint_sequence(
         self,
         frames: Iterable[np.ndarray],

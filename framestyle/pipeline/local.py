@@ -22,7 +22,7 @@ from ..stylize import Stylizer
 from ..tensors import to_tensor
 from .common import load_styles
 from .paint import FrameHistory, NewShot, PaintedPicture, PaintSettings, PictureTask, paint_frame, paint_picture
-from .passes import content_store, painted_in_order, pass_order, pass_store
+from .passes import content_store, frames_done, painted_in_order, pass_order, pass_store
 
 
 class LocalEngine:
@@ -62,6 +62,9 @@ class LocalEngine:
     def sequence_manifest(self, total: int, video: VideoConfig) -> dict[str, Any]:
         """Nothing beyond the settings: frames painted here do not depend on how the work was cut."""
         return {}
+
+    def sequence_frames_done(self, store: FrameStore, total: int, video: VideoConfig) -> int:
+        return frames_done(store, total, video.sequence_passes)
 
     def paint_sequence(
         self,

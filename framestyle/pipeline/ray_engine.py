@@ -34,7 +34,7 @@ from ..tensors import to_tensor
 from .common import load_styles
 from .paint import PaintedPicture, PaintSettings, PictureTask, paint_frame, paint_picture
 from .ray_pool import RETRIES, TaskPool, first_line, import_ray, stderr_to
-from .segments import Lane, ShotStarts, compose_frames, plan_segments, segment_frames
+from .segments import Lane, ShotStarts, compose_frames, plan_segments, segment_frames, segment_paintings_done
 
 
 class PaintWorker:
@@ -64,6 +64,7 @@ class PaintWorker:
         pin: tuple[int, int] | None,
         reference: np.ndarray | None,
         bars: Bars = Bars(),
+        prior: np.ndarray | None = None,
     ) -> tuple[np.ndarray, int, float, float]:
         # The reference travels with every frame (through the object store, not copied),
         # so a worker Ray restarted mid-clip pins it again.
@@ -71,7 +72,7 @@ class PaintWorker:
             self.stylizer.set_color_reference(to_tensor(reference))
             self.pinned = pin
         start = time.perf_counter()
-        output, result = paint_frame(self.stylizer, content, earlier, video=video, bars=bars)
+        output, result = paint_frame(self.stylizer, content, earlier, video=video, prior=prior, bars=bars)
         return output, result.iterations, result.loss, time.perf_counter() - start
 
 
@@ -212,15 +213,23 @@ class RayEngine:
         return segment, overlap if total > segment else 0
 
     def sequence_passes(self, video: VideoConfig) -> int:
-        """One: each segment is painted forward on its own worker (a backward pass would
-        need the next segment's frames; segments cross-fade at their seams instead)."""
-        return 1
+        """As many as a local run: each segment's passes run on one worker, over the
+        segment's frames, lead-in included (``segments.Lane``)."""
+        return video.sequence_passes
 
     def sequence_manifest(self, total: int, video: VideoConfig) -> dict[str, Any]:
         if video.temporal == "none":
             return {}
         segment, overlap = self._cut(total, video)
         return {"segment": min(segment, total), "overlap": overlap}
+
+    def sequence_frames_done(self, store: FrameStore, total: int, video: VideoConfig) -> int:
+        """Frames an earlier run finished: their paintings over all passes, divided by the
+        number of passes (a segment's lead-in frames are not counted)."""
+        passes = video.sequence_passes
+        if video.temporal == "none":
+            return store.finished(limit=total)
+        return len(segment_paintings_done(store, plan_segments(total, *self._cut(total, video)), passes)) // passes
 
     def paint_sequence(
         self,
@@ -233,12 +242,16 @@ class RayEngine:
         bars: Bars = Bars(),
     ) -> None:
         coherent = video.temporal != "none"
+        passes = video.sequence_passes
+        items = total * passes
         segments = plan_segments(total, *self._cut(total, video))
         lane_store = (lambda n: store.segment(n)) if coherent else (lambda n: store)
-        for seg in segments:
-            for index in range(seg.start, seg.end):
-                if store.frame_path(index).exists() or lane_store(seg.number).frame_path(index).exists():
-                    reporter.item_done(FrameEvent(index, total, 0, 0.0, float("nan"), resumed=True))
+        if coherent:
+            for number, index in segment_paintings_done(store, segments, passes):
+                reporter.item_done(FrameEvent(_item(number, index, total), items, 0, 0.0, float("nan"), resumed=True))
+        else:
+            for index in range(store.finished(limit=total)):
+                reporter.item_done(FrameEvent(index, items, 0, 0.0, float("nan"), resumed=True))
         frames = iter(frames)
         first = next(frames, None)
         if first is None:
@@ -259,17 +272,29 @@ class RayEngine:
         decoded_count = 0
         pool = TaskPool(self.ray, self.workers)
 
-        def submit(lane: Lane, worker: Any = None) -> None:
-            pin, reference = None, None
-            if references:
-                shot = shots.start_of(lane.next)
-                pin, reference = (self._runs, shot), references[shot]
-            content, earlier = lane.next_frame()
-            pool.submit(
-                lane,
-                lambda w: w.paint_frame.remote(content, earlier, video, pin, reference, bars),
-                worker,
-            )
+        def report(lane: Lane, number: int, index: int, painted: tuple[int, float, float]) -> None:
+            if index >= lane.segment.start:  # a lead-in frame is the previous segment's
+                iterations, loss, seconds = painted
+                item = _item(number, index, total)
+                reporter.item_done(FrameEvent(item, items, iterations, seconds, loss, resumed=False, cut=lane.cut))
+
+        def submit(lane: Lane, worker: Any = None) -> bool:
+            """Send the lane's next frame to paint; False when the lane has finished
+            instead (its last frames kept their previous pass's picture)."""
+            while not lane.finished:
+                number = lane.number
+                content, earlier, prior = lane.next_frame()
+                if prior is not None and not earlier:  # kept as the previous pass painted it
+                    report(lane, number, lane.save(prior), (0, float("nan"), 0.0))
+                    continue
+                pin, reference = None, None
+                if references:
+                    shot = shots.start_of(lane.next)
+                    pin, reference = (self._runs, shot), references[shot]
+                frame = (content, earlier, video, pin, reference, bars, prior)
+                pool.submit(lane, functools.partial(_remote_frame, frame=frame), worker)
+                return True
+            return False
 
         while pending or pool.busy:
             while pending and pool.has_room:
@@ -279,9 +304,8 @@ class RayEngine:
                     if decoded_count in wanted:
                         chunks[decoded_count] = chunk
                     decoded_count += 1
-                lane = Lane(seg, chunks.pop(seg.number), lane_store(seg.number), video)
-                if not lane.finished:  # else painted before an interruption, not yet composed
-                    submit(lane)
+                # A finished lane was painted before an interruption, not yet composed.
+                submit(Lane(seg, chunks.pop(seg.number), lane_store(seg.number), video, passes))
             if not pool.busy:
                 continue
             done = pool.next_done()
@@ -290,20 +314,26 @@ class RayEngine:
                 raise WorkerError(f"segment {lane.segment.number + 1}: {done.value}")
             if isinstance(done.value, FramestyleError):
                 raise done.value
-            output, iterations, loss, seconds = done.value
-            index = lane.save(output)
-            if index >= lane.segment.start:
-                reporter.item_done(FrameEvent(index, total, iterations, seconds, loss, resumed=False, cut=lane.cut))
-            if lane.finished:
+            output, *painted = done.value
+            number = lane.number
+            report(lane, number, lane.save(output), tuple(painted))
+            if not submit(lane, done.worker):
                 pool.release(done.worker)
-            else:
-                submit(lane, done.worker)
         if coherent:
             compose_frames(store, segments, total)
 
 
+def _item(number: int, index: int, total: int) -> int:
+    """The item (``events.painting_of``) of frame ``index``'s painting in pass ``number``."""
+    return number * total + (index if number % 2 == 0 else total - 1 - index)
+
+
 def _remote_picture(worker: Any, *, task: PictureTask) -> Any:
     return worker.paint_picture.remote(task)
+
+
+def _remote_frame(worker: Any, *, frame: tuple[Any, ...]) -> Any:
+    return worker.paint_frame.remote(*frame)
 
 
 def _chain(first: np.ndarray, rest: Iterator[np.ndarray]) -> Iterator[np.ndarray]:

@@ -20,6 +20,7 @@ from ..errors import DecodeError
 from ..flow import EarlierFrame, new_shot
 from ..store import FrameStore
 from .paint import FrameHistory
+from .passes import painted_in_order, pass_order, pass_store
 
 
 @dataclass(frozen=True)
@@ -89,40 +90,91 @@ def segment_frames(frames: Iterator[np.ndarray], segments: Sequence[Segment]) ->
 
 
 class Lane:
-    """One segment being painted: its content frames, its store and where it has got to."""
+    """One segment being painted, pass after pass (``pipeline.passes``): its content
+    frames, its stores and where it has got to. A pass before the last writes into a
+    stage of the segment's store, as a local run's does into the work folder's."""
 
-    def __init__(self, segment: Segment, frames: list[np.ndarray], store: FrameStore, video: VideoConfig) -> None:
+    def __init__(
+        self, segment: Segment, frames: list[np.ndarray], store: FrameStore, video: VideoConfig, passes: int = 1
+    ) -> None:
         self.segment = segment
-        self.frames = frames  # content, from segment.lead
-        self.store = store
-        done = store.finished(limit=segment.end - segment.lead, start=segment.lead)
-        self.next = segment.lead + done
-        self.history = FrameHistory(video)
+        self.frames = frames  # content, from segment.lead; kept for the later passes
+        self.video = video
+        self.passes = passes
+        self.stores = [pass_store(store, number, passes) for number in range(passes)]
         self.cut = False  # whether the frame ``next_frame`` gave last starts a new shot
-        for index in range(max(segment.lead, self.next - self.history.depth), self.next):
-            self.history.enter(self.frames[index - segment.lead])
-            self.history.push(index - segment.lead, self.frames[index - segment.lead], store.load(index))
+        self.number = passes  # the pass being painted (``passes``: all done)
+        for number in range(passes):
+            done = painted_in_order(self.stores[number], self._order(number))
+            if done < len(frames):
+                self._begin(number, done)
+                break
+        else:
+            self.frames = []
+
+    def _order(self, number: int) -> list[int]:
+        return [self.segment.lead + k for k in pass_order(number, self.segment.end - self.segment.lead)]
+
+    def _content(self, index: int) -> np.ndarray:
+        return self.frames[index - self.segment.lead]
+
+    def _begin(self, number: int, done: int) -> None:
+        """Start pass ``number`` after the ``done`` frames an earlier run finished in it,
+        refilling the history from the last few, as a local run does (``local._PassRun``)."""
+        self.number, self.position = number, done
+        self.order = self._order(number)
+        self.history = FrameHistory(self.video)
+        for position in range(max(0, done - self.history.depth), done):
+            index = self.order[position]
+            self.history.enter(self._content(index))
+            self.history.push(position, self._content(index), self.stores[number].load(index))
 
     @property
     def finished(self) -> bool:
-        return self.next >= self.segment.end
+        return self.number >= self.passes
 
-    def next_frame(self) -> tuple[np.ndarray, list[EarlierFrame]]:
-        """The next frame's content and the earlier frames it looks back to (none at the
-        segment's first frame, or a shot's after a cut, which start from scratch)."""
-        content = self.frames[self.next - self.segment.lead]
+    @property
+    def next(self) -> int:
+        """The frame painted next (in pass ``number``)."""
+        return self.order[self.position]
+
+    def next_frame(self) -> tuple[np.ndarray, list[EarlierFrame], np.ndarray | None]:
+        """The next frame's content, the earlier frames (in this pass's direction) it looks
+        back to, and its picture from the previous pass (None in the first). No earlier
+        frames: the segment's first frame, or a shot's after a cut; the first pass paints
+        it from scratch, a later one keeps its previous picture (``local._later_painter``)."""
+        index = self.next
+        content = self._content(index)
         self.cut = self.history.enter(content) == "cut"
-        return content, self.history.earlier()
+        prior = self.stores[self.number - 1].load(index) if self.number else None
+        return content, self.history.earlier(), prior
 
     def save(self, output: np.ndarray) -> int:
-        """Store the next frame's output; returns its index."""
+        """Store the next frame's output in its pass; returns its index."""
         index = self.next
-        self.store.save(index, output)
-        self.history.push(index - self.segment.lead, self.frames[index - self.segment.lead], output)
-        self.next = index + 1
-        if self.finished:
-            self.frames = []
+        self.stores[self.number].save(index, output)
+        self.history.push(self.position, self._content(index), output)
+        self.position += 1
+        if self.position == len(self.order):
+            if self.number + 1 < self.passes:
+                self._begin(self.number + 1, 0)
+            else:
+                self.number = self.passes
+                self.frames = []
         return index
+
+
+def segment_paintings_done(store: FrameStore, segments: Sequence[Segment], passes: int) -> list[tuple[int, int]]:
+    """(pass, frame) of the paintings of each segment's own frames an earlier run finished
+    (the lead-in frames are the next segment's business, not counted)."""
+    done: list[tuple[int, int]] = []
+    for seg in segments:
+        stores = [pass_store(store.segment(seg.number), number, passes) for number in range(passes)]
+        for number, pass_frames in enumerate(stores):
+            for index in range(seg.start, seg.end):
+                if store.frame_path(index).exists() or pass_frames.frame_path(index).exists():
+                    done.append((number, index))
+    return done
 
 
 class ShotStarts:

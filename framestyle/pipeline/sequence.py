@@ -21,7 +21,7 @@ from ..letterbox import Bars
 from ..store import FrameStore
 from .common import require_sequence_init, style_settings
 from .engine import Engine
-from .passes import frames_done, pass_store
+from .passes import pass_store
 from .space import SpaceNeed, check_space, image_bytes
 
 FinishStore = Callable[[FrameStore, Reporter], None]
@@ -84,9 +84,9 @@ def frames_need(work_folder: Path, settings: dict[str, Any], *, total: int) -> S
     # Several passes keep each pass's frames and the content frames until the end.
     copies = 1.0 if passes == 1 else passes + 1.0
     if "segment" in settings:
-        # Coherent Ray segments paint into segment folders (lead-in frames too), then
-        # compose the clip's frames beside them: two copies for a while.
-        copies = 2 + settings.get("overlap", 0) / max(1, settings["segment"])
+        # Coherent Ray segments paint each pass into segment folders (lead-in frames too;
+        # the content stays in memory), then compose the clip's frames beside them.
+        copies = passes * (1 + settings.get("overlap", 0) / max(1, settings["segment"])) + 1
     # Named by the folder that holds the work folder, where the user will look for space.
     return SpaceNeed("frames", Path(work_folder).parent, int(image_bytes(size, left) * copies))
 
@@ -125,7 +125,7 @@ def run_sequence(
     check_space([frames_need(work_folder, settings, total=total), *outputs])
     store = FrameStore.open(work_folder, settings, restart=restart)
     passes = engine.sequence_passes(video)
-    resumed = frames_done(store, total, passes)
+    resumed = engine.sequence_frames_done(store, total, video)
     counter = _Counter()
     try:
         engine.paint_sequence(frames, total=total, store=store, video=video, reporter=Tee(counter, reporter), bars=bars)
