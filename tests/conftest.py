@@ -198,3 +198,20 @@ def cut_clip(path):  # type: ignore[no-untyped-def]
         "[a][b]concat=n=2:v=1[v]",
         *("-map", "[v]", "-r", "24", "-pix_fmt", "yuv420p"),
     )
+
+
+def paint_in_lane(frames, store, stylizer, video, paintings=None):  # type: ignore[no-untyped-def]
+    """Paint ``frames`` as one Ray segment (a ``segments.Lane``) without Ray, with the
+    painting a Ray worker does; stop after ``paintings`` paintings (None: all)."""
+    from framestyle.pipeline.paint import paint_frame
+    from framestyle.pipeline.segments import Lane, Segment
+
+    lane = Lane(Segment(0, 0, 0, len(frames)), list(frames), store, video, passes=video.sequence_passes)
+    while not lane.finished and paintings != 0:
+        job = lane.next_frame()
+        if job.prior is not None and job.kept:
+            lane.save(job.prior)
+        else:
+            painted = paint_frame(stylizer, job.content, job.earlier, video=video, prior=job.prior, fade=job.fade)
+            lane.save(painted[0])
+        paintings = None if paintings is None else paintings - 1

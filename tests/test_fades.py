@@ -4,12 +4,13 @@ shot's painting fades out with it instead of lingering as a ghost in the new sho
 
 import numpy as np
 import pytest
-from conftest import asset, make_clip, run_cli
+from conftest import ROOT, asset, make_clip, paint_in_lane, run_cli
 from test_cuts import SIZE, STYLE, VIDEO, StopAfter, frames_of, paint
 
-from framestyle.config import VideoConfig
+from framestyle.config import RuntimeConfig, VideoConfig
 from framestyle.events import RecordingReporter
 from framestyle.flow import FADE_GAP
+from framestyle.pipeline import make_stylizer
 from framestyle.pipeline.paint import FrameHistory, planned_paintings
 from framestyle.store import FrameStore
 
@@ -87,6 +88,23 @@ def test_a_fade_is_painted_from_both_sides_also_when_resumed(tmp_path, clips):
             paint(frames, folder, StopAfter(stop))
         for index, (a, b) in enumerate(zip(paint(frames, folder), whole)):
             assert np.array_equal(a, b), (stop, index)
+
+
+def test_a_ray_segment_paints_a_fade_as_the_local_engine_does(tmp_path, clips):
+    """A Ray lane finds the fade in its first pass and paints it from both sides in the
+    second, as a local run does: the same frames and the same record, also resumed after
+    the frame where the fade settled."""
+    frames = faded(*clips)
+    whole = paint(frames, tmp_path / "local")
+    stylizer = make_stylizer([ROOT / "samples/vangogh_starry_night.jpg"], STYLE, RuntimeConfig())
+    for stop in (None, SETTLED + 2):
+        store = FrameStore(tmp_path / f"lane_{stop}")
+        if stop is not None:
+            paint_in_lane(frames, store, stylizer, VIDEO, stop)
+        paint_in_lane(frames, store, stylizer, VIDEO)
+        assert store.shots() == FrameStore(tmp_path / "local").shots()
+        for index, expected in enumerate(whole):
+            assert np.array_equal(store.load(index), expected), (stop, index)
 
 
 def test_the_video_command_says_where_it_found_a_fade(tmp_path, starry):

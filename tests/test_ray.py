@@ -14,16 +14,24 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from conftest import ROOT, as_in_a_terminal, assert_one_line_error, cut_clip, make_clip, run_cli, stream_facts
+from conftest import (
+    ROOT,
+    as_in_a_terminal,
+    assert_one_line_error,
+    cut_clip,
+    make_clip,
+    paint_in_lane,
+    run_cli,
+    stream_facts,
+)
 
 from framestyle.config import RayConfig, RuntimeConfig, StyleConfig, VideoConfig
 from framestyle.evaluate import warping_errors
 from framestyle.events import FrameEvent, Reporter
 from framestyle.io.video import iter_frames, probe
 from framestyle.pipeline import make_stylizer, open_engine, run_sequence, stylize_sequence, work_folder_for
-from framestyle.pipeline.paint import paint_frame
 from framestyle.pipeline.passes import pass_store
-from framestyle.pipeline.segments import Lane, Segment, plan_segments, seam_pairs
+from framestyle.pipeline.segments import Segment, plan_segments, seam_pairs
 from framestyle.store import FrameStore
 from framestyle.tensors import fit_long_side
 
@@ -150,15 +158,9 @@ def test_a_lane_paints_a_segments_passes_as_a_local_run_does_and_resumes_anywher
     stylizer = make_stylizer([starry], StyleConfig(size=64, iterations=3, seed=0), RuntimeConfig(precision="fp32"))
     local = FrameStore.open(tmp_path / "local", {"test": True})
     stylize_sequence(iter(contents), total=6, store=local, stylizer=stylizer, video=video)
-    segment = Segment(0, 0, 0, 6)
 
     def paint(store: FrameStore, paintings: int | None = None) -> None:
-        lane = Lane(segment, contents, store, video, passes=2)
-        while not lane.finished and paintings != 0:
-            content, earlier, prior = lane.next_frame()
-            kept = prior is not None and not earlier
-            lane.save(prior if kept else paint_frame(stylizer, content, earlier, video=video, prior=prior)[0])
-            paintings = None if paintings is None else paintings - 1
+        paint_in_lane(contents, store, stylizer, video, paintings)
 
     def frames(store: FrameStore) -> list[bytes]:
         return [store.frame_path(index).read_bytes() for index in range(6)]

@@ -26,7 +26,6 @@ from ..backend import Backend, resolve_backend
 from ..config import RayConfig, VideoConfig
 from ..errors import ConfigError, FramestyleError, WorkerError
 from ..events import SILENT, FrameEvent, Reporter
-from ..flow import EarlierFrame
 from ..letterbox import Bars
 from ..store import FrameStore
 from ..stylize import Stylizer
@@ -34,7 +33,7 @@ from ..tensors import to_tensor
 from .common import load_styles
 from .paint import PaintedPicture, PaintSettings, PictureTask, paint_frame, paint_picture
 from .ray_pool import RETRIES, TaskPool, first_line, import_ray, stderr_to
-from .segments import Lane, ShotStarts, compose_frames, plan_segments, segment_frames, segment_paintings_done
+from .segments import Lane, LaneFrame, ShotStarts, compose_frames, plan_segments, segment_frames, segment_paintings_done
 
 
 class PaintWorker:
@@ -58,13 +57,11 @@ class PaintWorker:
 
     def paint_frame(
         self,
-        content: np.ndarray,
-        earlier: list[EarlierFrame],
+        frame: LaneFrame,
         video: VideoConfig,
         pin: tuple[int, int] | None,
         reference: np.ndarray | None,
         bars: Bars = Bars(),
-        prior: np.ndarray | None = None,
     ) -> tuple[np.ndarray, int, float, float]:
         # The reference travels with every frame (through the object store, not copied),
         # so a worker Ray restarted mid-clip pins it again.
@@ -72,7 +69,9 @@ class PaintWorker:
             self.stylizer.set_color_reference(to_tensor(reference))
             self.pinned = pin
         start = time.perf_counter()
-        output, result = paint_frame(self.stylizer, content, earlier, video=video, prior=prior, bars=bars)
+        output, result = paint_frame(
+            self.stylizer, frame.content, frame.earlier, video=video, prior=frame.prior, bars=bars, fade=frame.fade
+        )
         return output, result.iterations, result.loss, time.perf_counter() - start
 
 
@@ -276,23 +275,24 @@ class RayEngine:
             if index >= lane.segment.start:  # a lead-in frame is the previous segment's
                 iterations, loss, seconds = painted
                 item = _item(number, index, total)
-                reporter.item_done(FrameEvent(item, items, iterations, seconds, loss, resumed=False, cut=lane.cut))
+                event = FrameEvent(item, items, iterations, seconds, loss, resumed=False, cut=lane.cut, fade=lane.fade)
+                reporter.item_done(event)
 
         def submit(lane: Lane, worker: Any = None) -> bool:
             """Send the lane's next frame to paint; False when the lane has finished
             instead (its last frames kept their previous pass's picture)."""
             while not lane.finished:
                 number = lane.number
-                content, earlier, prior = lane.next_frame()
-                if prior is not None and not earlier:  # kept as the previous pass painted it
-                    report(lane, number, lane.save(prior), (0, float("nan"), 0.0))
+                frame = lane.next_frame()
+                if frame.prior is not None and frame.kept:
+                    report(lane, number, lane.save(frame.prior), (0, float("nan"), 0.0))
                     continue
                 pin, reference = None, None
                 if references:
                     shot = shots.start_of(lane.next)
                     pin, reference = (self._runs, shot), references[shot]
-                frame = (content, earlier, video, pin, reference, bars, prior)
-                pool.submit(lane, functools.partial(_remote_frame, frame=frame), worker)
+                job = (frame, video, pin, reference, bars)
+                pool.submit(lane, functools.partial(_remote_frame, job=job), worker)
                 return True
             return False
 
@@ -332,8 +332,8 @@ def _remote_picture(worker: Any, *, task: PictureTask) -> Any:
     return worker.paint_picture.remote(task)
 
 
-def _remote_frame(worker: Any, *, frame: tuple[Any, ...]) -> Any:
-    return worker.paint_frame.remote(*frame)
+def _remote_frame(worker: Any, *, job: tuple[Any, ...]) -> Any:
+    return worker.paint_frame.remote(*job)
 
 
 def _chain(first: np.ndarray, rest: Iterator[np.ndarray]) -> Iterator[np.ndarray]:

@@ -17,9 +17,9 @@ import numpy as np
 
 from ..config import VideoConfig
 from ..errors import DecodeError
-from ..flow import EarlierFrame, new_shot
+from ..flow import EarlierFrame, fade_start, new_shot
 from ..store import FrameStore
-from .paint import FrameHistory
+from .paint import FrameHistory, NewShot
 from .passes import painted_in_order, pass_order, pass_store
 
 
@@ -89,10 +89,30 @@ def segment_frames(frames: Iterator[np.ndarray], segments: Sequence[Segment]) ->
         yield chunk
 
 
+@dataclass(frozen=True)
+class LaneFrame:
+    """A lane's next painting: the frame's content, the earlier frames (in this pass's
+    direction) it looks back to, its picture from the previous pass (None in the first),
+    and how far it is into a cross-fade (None outside one; see ``paint.paint_frame``)."""
+
+    content: np.ndarray
+    earlier: list[EarlierFrame]
+    prior: np.ndarray | None = None
+    fade: float | None = None
+
+    @property
+    def kept(self) -> bool:
+        """A later pass with nothing to carry (the segment's first frame in this pass, a
+        shot's last before a cut) keeps the previous picture (``local._later_painter``)."""
+        return self.prior is not None and not self.earlier
+
+
 class Lane:
     """One segment being painted, pass after pass (``pipeline.passes``): its content
     frames, its stores and where it has got to. A pass before the last writes into a
-    stage of the segment's store, as a local run's does into the work folder's."""
+    stage of the segment's store, as a local run's does into the work folder's; the new
+    shots the first pass finds (cuts, settled cross-fades) are recorded in the segment's
+    store, as a local run's are (``local.Shots``), for the later passes and a resume."""
 
     def __init__(
         self, segment: Segment, frames: list[np.ndarray], store: FrameStore, video: VideoConfig, passes: int = 1
@@ -101,8 +121,11 @@ class Lane:
         self.frames = frames  # content, from segment.lead; kept for the later passes
         self.video = video
         self.passes = passes
+        self.store = store
         self.stores = [pass_store(store, number, passes) for number in range(passes)]
-        self.cut = False  # whether the frame ``next_frame`` gave last starts a new shot
+        self.shots = store.shots()
+        self.cut = False  # whether the frame ``next_frame`` gave last starts a new shot, at a cut
+        self.fade = False  # ... where a cross-fade settled
         self.number = passes  # the pass being painted (``passes``: all done)
         for number in range(passes):
             done = painted_in_order(self.stores[number], self._order(number))
@@ -123,10 +146,12 @@ class Lane:
         refilling the history from the last few, as a local run does (``local._PassRun``)."""
         self.number, self.position = number, done
         self.order = self._order(number)
-        self.history = FrameHistory(self.video)
+        # Only the first of several passes ends a shot where a fade settles (``FrameHistory``).
+        self.history = FrameHistory(self.video, fades=number == 0 and self.passes > 1)
         for position in range(max(0, done - self.history.depth), done):
             index = self.order[position]
-            self.history.enter(self._content(index))
+            fade_ended = number == 0 and any(end == index for _, end in self.shots.fades)
+            self.history.enter(self._content(index), fade_ended=fade_ended)
             self.history.push(position, self._content(index), self.stores[number].load(index))
 
     @property
@@ -138,16 +163,26 @@ class Lane:
         """The frame painted next (in pass ``number``)."""
         return self.order[self.position]
 
-    def next_frame(self) -> tuple[np.ndarray, list[EarlierFrame], np.ndarray | None]:
-        """The next frame's content, the earlier frames (in this pass's direction) it looks
-        back to, and its picture from the previous pass (None in the first). No earlier
-        frames: the segment's first frame, or a shot's after a cut; the first pass paints
-        it from scratch, a later one keeps its previous picture (``local._later_painter``)."""
+    def next_frame(self) -> LaneFrame:
+        """The next painting; in the first pass, a new shot it starts is recorded first."""
         index = self.next
         content = self._content(index)
-        self.cut = self.history.enter(content) == "cut"
-        prior = self.stores[self.number - 1].load(index) if self.number else None
-        return content, self.history.earlier(), prior
+        shot = self.history.enter(content)
+        self.cut, self.fade = shot == "cut", shot == "fade"
+        if self.number == 0 and shot:
+            self._record(index, shot)
+        if self.number == 0:
+            return LaneFrame(content, self.history.earlier())
+        prior = self.stores[self.number - 1].load(index)
+        return LaneFrame(content, self.history.earlier(), prior, self.shots.fade_share(index))
+
+    def _record(self, index: int, shot: NewShot) -> None:
+        if shot == "cut":
+            self.store.record_cut(index)
+        else:
+            first = max(start for start in {self.segment.lead, *self.shots.starts} if start < index)
+            self.store.record_fade(fade_start(self._content, index, first), index)
+        self.shots = self.store.shots()
 
     def save(self, output: np.ndarray) -> int:
         """Store the next frame's output in its pass; returns its index."""
