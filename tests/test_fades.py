@@ -12,6 +12,7 @@ from framestyle.events import RecordingReporter
 from framestyle.flow import FADE_GAP
 from framestyle.pipeline import make_stylizer
 from framestyle.pipeline.paint import FrameHistory, planned_paintings
+from framestyle.pipeline.segments import ShotStarts
 from framestyle.store import FrameStore
 
 BEFORE, FADE, AFTER = 5, 8, 6  # bear, the cross-fade, bunny: 19 frames
@@ -52,6 +53,10 @@ def test_a_fade_is_found_where_it_has_settled_and_nowhere_else(clips):
     # Every frame of the fade is explained by the one before it: no cut, and without
     # `fades` (one pass, a Ray lane) the shot goes on.
     assert new_shots(frames, fades=False) == []
+    # The Ray driver finds the same shots for --preserve-color's colour references.
+    starts = ShotStarts(VideoConfig(), fades=True)
+    assert len(list(starts.follow(iter(frames), lambda index, frame: None))) == len(frames)
+    assert starts.starts == [0, SETTLED]
 
 
 def test_a_fade_is_painted_from_both_sides_also_when_resumed(tmp_path, clips):

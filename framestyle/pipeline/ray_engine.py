@@ -257,7 +257,7 @@ class RayEngine:
             return
         self._runs += 1
         # preserve_color matches the style to each shot's first frame, on every worker.
-        shots = ShotStarts(follow_cuts=coherent)
+        shots = ShotStarts(video, fades=passes > 1)
         references: dict[int, Any] = {}
         source = _chain(first, frames)
         if self.settings.style.preserve_color:

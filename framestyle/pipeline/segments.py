@@ -17,7 +17,7 @@ import numpy as np
 
 from ..config import VideoConfig
 from ..errors import DecodeError
-from ..flow import EarlierFrame, fade_start, new_shot
+from ..flow import EarlierFrame, fade_start
 from ..store import FrameStore
 from .paint import FrameHistory, NewShot
 from .passes import painted_in_order, pass_order, pass_store
@@ -214,22 +214,22 @@ def segment_paintings_done(store: FrameStore, segments: Sequence[Segment], passe
 
 class ShotStarts:
     """The first frame of each shot, found as the driver decodes the clip in order, with
-    the test the lanes apply (``flow.new_shot``): with preserve_color a frame's colour
-    reference is its shot's first frame, as in a local run (``local.ShotColors``), also
-    for a segment that starts mid-shot. One entry per shot, so memory stays flat."""
+    the test the lanes apply (``FrameHistory.enter``): with preserve_color a frame's
+    colour reference is its shot's first frame, as in a local run (``local.ShotColors``),
+    also for a segment that starts mid-shot. One entry per shot, so memory stays flat."""
 
-    def __init__(self, *, follow_cuts: bool) -> None:
-        self.follow_cuts = follow_cuts  # frames painted alone: the clip's first frame only
+    def __init__(self, video: VideoConfig, *, fades: bool) -> None:
+        # Frames painted alone (temporal "none") follow no shots: the clip's first frame only.
+        self.history = FrameHistory(video, fades=fades)
         self.starts: list[int] = []
 
     def follow(self, frames: Iterator[np.ndarray], found: Callable[[int, np.ndarray], None]) -> Iterator[np.ndarray]:
         """``frames``, passed on; ``found(index, frame)`` for each shot's first frame."""
-        previous: np.ndarray | None = None
         for index, frame in enumerate(frames):
-            if previous is None or (self.follow_cuts and new_shot(previous, frame)):
+            if index == 0 or self.history.enter(frame):
                 self.starts.append(index)
                 found(index, frame)
-            previous = frame
+            self.history.push(index, frame, frame)  # only the content is looked at
             yield frame
 
     def start_of(self, index: int) -> int:
