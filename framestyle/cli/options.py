@@ -202,7 +202,7 @@ TemporalFramesOpt = Annotated[
 PassesOpt = Annotated[
     int | None,
     _setting(
-        "Passes over the clip, alternating direction (flow mode, local engine; 1: forward only).", "passes", VIDEO
+        "Passes over the clip (each Ray segment), alternating direction (flow mode; 1: forward only).", "passes", VIDEO
     ),
 ]
 PassIterationsOpt = Annotated[
