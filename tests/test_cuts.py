@@ -179,10 +179,10 @@ def test_a_ray_lane_looks_back_no_further_than_the_cut(tmp_path, shots):
     lane = Lane(Segment(0, 0, 0, 8), frames, store, VIDEO)
     looked_back, cuts = [], []
     while not lane.finished:
-        content, earlier = lane.next_frame()
-        looked_back.append(sorted(frame.offset for frame in earlier))
+        job = lane.next_frame()
+        looked_back.append(sorted(frame.offset for frame in job.earlier))
         cuts.append(lane.cut)  # what the Ray engine reports with the frame
-        lane.save(content)  # the content stands in for its painting: only the history is tested
+        lane.save(job.content)  # the content stands in for its painting: only the history is tested
     assert looked_back[:5] == [[], [1], [1, 2], [1, 2, 3], []]
     assert looked_back[5:] == [[1], [1, 2], [1, 2, 3]]
     assert cuts == [False] * 4 + [True] + [False] * 3
@@ -190,4 +190,4 @@ def test_a_ray_lane_looks_back_no_further_than_the_cut(tmp_path, shots):
     for index in (6, 7):
         (store.folder / f"frame_{index + 1:06d}.png").unlink()
     resumed = Lane(Segment(0, 0, 0, 8), frames, store, VIDEO)
-    assert sorted(frame.offset for frame in resumed.next_frame()[1]) == [1, 2]
+    assert sorted(frame.offset for frame in resumed.next_frame().earlier) == [1, 2]
