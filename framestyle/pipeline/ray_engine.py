@@ -225,10 +225,14 @@ class RayEngine:
     def sequence_frames_done(self, store: FrameStore, total: int, video: VideoConfig) -> int:
         """Frames an earlier run finished: their paintings over all passes, divided by the
         number of passes (a segment's lead-in frames are not counted)."""
-        passes = video.sequence_passes
+        return len(self._paintings_done(store, total, video)) // video.sequence_passes
+
+    def _paintings_done(self, store: FrameStore, total: int, video: VideoConfig) -> list[tuple[int, int]]:
+        """(pass, frame) of each painting an earlier run finished; frames painted alone
+        finish out of order, so any of them may be there."""
         if video.temporal == "none":
-            return store.finished(limit=total)
-        return len(segment_paintings_done(store, plan_segments(total, *self._cut(total, video)), passes)) // passes
+            return [(0, index) for index in range(total) if store.frame_path(index).exists()]
+        return segment_paintings_done(store, plan_segments(total, *self._cut(total, video)), video.sequence_passes)
 
     def paint_sequence(
         self,
@@ -245,12 +249,8 @@ class RayEngine:
         items = total * passes
         segments = plan_segments(total, *self._cut(total, video))
         lane_store = (lambda n: store.segment(n)) if coherent else (lambda n: store)
-        if coherent:
-            for number, index in segment_paintings_done(store, segments, passes):
-                reporter.item_done(FrameEvent(_item(number, index, total), items, 0, 0.0, float("nan"), resumed=True))
-        else:
-            for index in range(store.finished(limit=total)):
-                reporter.item_done(FrameEvent(index, items, 0, 0.0, float("nan"), resumed=True))
+        for number, index in self._paintings_done(store, total, video):
+            reporter.item_done(FrameEvent(_item(number, index, total), items, 0, 0.0, float("nan"), resumed=True))
         frames = iter(frames)
         first = next(frames, None)
         if first is None:
