@@ -77,7 +77,7 @@ def main() -> None:
     parser.add_argument("--iterations", type=int, default=60, help="steps per picture in the folder")
     parser.add_argument("--frames", type=int, default=48)
     parser.add_argument("--segment", type=int, default=24)
-    parser.add_argument("--overlap", type=int, default=10)
+    parser.add_argument("--overlap", type=int, default=20)
     parser.add_argument("--skip-folder", action="store_true")
     parser.add_argument("--ray-only", action="store_true", help="skip the local engine's video run")
     args = parser.parse_args()

@@ -136,7 +136,7 @@ def test_a_short_segment_without_an_overlap_says_which_flag_to_give(tmp_path, st
         "-o",
         tmp_path / "o.mp4",
     )
-    assert_one_line_error(proc, "--overlap must be under --segment 8 (got 10)")
+    assert_one_line_error(proc, "--overlap must be under --segment 8 (got 20)")
     assert not (tmp_path / "o.mp4").exists()
 
 

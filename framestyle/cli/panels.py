@@ -118,7 +118,7 @@ def engine(
     cpus_per_worker: CpusPerWorkerOpt = 1.0,
     gpus_per_worker: GpusPerWorkerOpt = None,
     segment: SegmentOpt = 120,
-    overlap: OverlapOpt = 10,
+    overlap: OverlapOpt = 20,
 ) -> None:
     """Where the painting runs (RayConfig when --engine ray)."""
 
