@@ -274,6 +274,18 @@ def test_a_lost_worker_loses_no_finished_frame(ray_installed, tmp_path, clip, st
             keep_frames=True,
             reporter=KillWorkersOnce(),
         )
+        # What a resumed run says it kept. Frames painted alone finish in any order;
+        # coherent segments count their own frames' paintings over both passes.
+        gaps = FrameStore(tmp_path / "gaps")
+        for index in (0, 2, 5):
+            gaps.save(index, np.zeros((4, 4, 3), np.uint8))
+        assert engine.sequence_frames_done(gaps, 8, VideoConfig(temporal="none")) == 3
+        passes = FrameStore(tmp_path / "passes")  # segments of 4 with 1 lead-in: frames 3-7 in segment 1
+        for index in range(3, 8):
+            passes.segment(1).stage("pass_1").save(index, np.zeros((4, 4, 3), np.uint8))
+        for index in (7, 6):
+            passes.segment(1).save(index, np.zeros((4, 4, 3), np.uint8))
+        assert engine.sequence_frames_done(passes, 8, VideoConfig()) == (4 + 2) // 2
     assert FrameStore(work).finished() == 8
     assert on_disk_at_kill
     for path, data in on_disk_at_kill.items():
