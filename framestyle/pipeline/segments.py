@@ -201,7 +201,7 @@ class Lane:
 
 def segment_paintings_done(store: FrameStore, segments: Sequence[Segment], passes: int) -> list[tuple[int, int]]:
     """(pass, frame) of the paintings of each segment's own frames an earlier run finished
-    (the lead-in frames are the next segment's business, not counted)."""
+    (a segment's lead-in frames are the previous segment's own, counted there)."""
     done: list[tuple[int, int]] = []
     for seg in segments:
         stores = [pass_store(store.segment(seg.number), number, passes) for number in range(passes)]
