@@ -192,10 +192,7 @@ class RayConfig:
     cpus_per_worker: float = 1.0
     gpus_per_worker: float | None = None  # None: 1 when the cluster has GPUs, else 0
     segment: int = 120  # frames per video segment
-    # Lead-in frames a segment paints before its own, cross-faded at the seam: with the
-    # backward pass the frames around a seam are steady enough that 10 left the seam 2.1x
-    # as unsteady as they are (bear, 128 px); 20 bring it to 0.95x (README, Ray).
-    overlap: int = 20
+    overlap: int = 20  # lead-in frames before a segment's own, cross-faded at the seam (README: 20, not 10)
 
     def __post_init__(self) -> None:
         if self.workers < 0:
