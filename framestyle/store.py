@@ -37,6 +37,14 @@ class ShotRecord:
         """Frames painted from scratch in the first pass: each cut, each fade's end."""
         return set(self.cuts) | {end for _, end in self.fades}
 
+    def start_of(self, index: int, first: int = 0) -> int:
+        """The first frame of frame ``index``'s shot, in a sequence that starts at ``first``."""
+        return max(start for start in {first, *self.starts} if start <= index)
+
+    def ends_fade(self, index: int) -> bool:
+        """Whether a cross-fade's new shot is settled at frame ``index``."""
+        return any(end == index for _, end in self.fades)
+
     def fade_share(self, index: int) -> float | None:
         """How far frame ``index`` is into a cross-fade (0 at its first frame, towards 1 at
         the new shot), or None outside one.

@@ -209,8 +209,8 @@ def paint_in_lane(frames, store, stylizer, video, paintings=None):  # type: igno
     lane = Lane(Segment(0, 0, 0, len(frames)), list(frames), store, video, passes=video.sequence_passes)
     while not lane.finished and paintings != 0:
         job = lane.next_frame()
-        if job.prior is not None and job.kept:
-            lane.save(job.prior)
+        if job.kept is not None:
+            lane.save(job.kept)
         else:
             painted = paint_frame(stylizer, job.content, job.earlier, video=video, prior=job.prior, fade=job.fade)
             lane.save(painted[0])

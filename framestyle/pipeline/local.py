@@ -184,10 +184,7 @@ class Shots:
 
     def start_of(self, index: int) -> int:
         """The first frame of frame ``index``'s shot."""
-        return max(start for start in {0, *self.record.starts} if start <= index)
-
-    def fade_ends(self, index: int) -> bool:
-        return any(end == index for _, end in self.record.fades)
+        return self.record.start_of(index)
 
 
 class ShotColors:
@@ -253,7 +250,7 @@ class _PassRun:
                     self.colors.passed(number, index, content_of)
                 if position >= done - history.depth:
                     finished = content_of()
-                    history.enter(finished, fade_ended=first and self.shots.fade_ends(index))
+                    history.enter(finished, fade_ended=first and self.shots.record.ends_fade(index))
                     history.push(position, finished, target.load(index))
                 self.reporter.item_done(FrameEvent(item, items, 0, 0.0, float("nan"), resumed=True))
                 continue

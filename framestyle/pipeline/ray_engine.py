@@ -284,8 +284,8 @@ class RayEngine:
             while not lane.finished:
                 number = lane.number
                 frame = lane.next_frame()
-                if frame.prior is not None and frame.kept:
-                    report(lane, number, lane.save(frame.prior), (0, float("nan"), 0.0))
+                if frame.kept is not None:
+                    report(lane, number, lane.save(frame.kept), (0, float("nan"), 0.0))
                     continue
                 pin, reference = None, None
                 if references:

@@ -101,10 +101,11 @@ class LaneFrame:
     fade: float | None = None
 
     @property
-    def kept(self) -> bool:
-        """A later pass with nothing to carry (the segment's first frame in this pass, a
-        shot's last before a cut) keeps the previous picture (``local._later_painter``)."""
-        return self.prior is not None and not self.earlier
+    def kept(self) -> np.ndarray | None:
+        """The previous pass's picture where this painting keeps it: a later pass with
+        nothing to carry (the segment's first frame in this pass, a shot's last before a
+        cut) keeps it as it is (``local._later_painter``); None where the frame is painted."""
+        return None if self.earlier else self.prior
 
 
 class Lane:
@@ -150,8 +151,7 @@ class Lane:
         self.history = FrameHistory(self.video, fades=number == 0 and self.passes > 1)
         for position in range(max(0, done - self.history.depth), done):
             index = self.order[position]
-            fade_ended = number == 0 and any(end == index for _, end in self.shots.fades)
-            self.history.enter(self._content(index), fade_ended=fade_ended)
+            self.history.enter(self._content(index), fade_ended=number == 0 and self.shots.ends_fade(index))
             self.history.push(position, self._content(index), self.stores[number].load(index))
 
     @property
@@ -169,9 +169,9 @@ class Lane:
         content = self._content(index)
         shot = self.history.enter(content)
         self.cut, self.fade = shot == "cut", shot == "fade"
-        if self.number == 0 and shot:
-            self._record(index, shot)
         if self.number == 0:
+            if shot:
+                self._record(index, shot)
             return LaneFrame(content, self.history.earlier())
         prior = self.stores[self.number - 1].load(index)
         return LaneFrame(content, self.history.earlier(), prior, self.shots.fade_share(index))
@@ -180,7 +180,7 @@ class Lane:
         if shot == "cut":
             self.store.record_cut(index)
         else:
-            first = max(start for start in {self.segment.lead, *self.shots.starts} if start < index)
+            first = self.shots.start_of(index - 1, first=self.segment.lead)
             self.store.record_fade(fade_start(self._content, index, first), index)
         self.shots = self.store.shots()
 
