@@ -1,4 +1,5 @@
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -198,6 +199,25 @@ def test_dry_run_reports_and_writes_nothing(tmp_path, bear, starry):
     # pass, the content frames, the second pass), and the video, against the free space.
     assert "disk: about 2.1 MB (frames 1.9 MB, video 144.4 KB), " in text, text
     assert f"free in {tmp_path}" in text, text
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_ray_dry_run_counts_the_segments_frames(tmp_path, bear, starry):
+    # Ray keeps each segment's frames in every pass, lead-in included: 2 passes x (24 + 8)
+    # / 24, and the clip's frames composed beside them, against the local run's 3 copies.
+    # The dry run estimates that without starting Ray.
+    out = tmp_path / "o.mp4"
+    args = ("video", bear, starry, "--size", "160", "--frames", "48", "--dry-run", "-o", out)
+    local = run_cli(*args)
+    ray = run_cli(*args, "--engine", "ray", "--segment", "24", "--overlap", "8")
+    assert local.returncode == 0 and ray.returncode == 0, (local.stderr, ray.stderr)
+
+    def frames_megabytes(text: str) -> float:
+        return float(re.search(r"\(frames ([0-9.]+) MB", text).group(1))
+
+    assert frames_megabytes(ray.stdout) / frames_megabytes(local.stdout) == pytest.approx(
+        (2 * 32 / 24 + 1) / 3, abs=0.02
+    )
     assert list(tmp_path.iterdir()) == []
 
 

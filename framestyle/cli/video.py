@@ -108,7 +108,7 @@ def video(
             fits = plan.memory is None or plan.memory.fits
             shots = scan_clip_shots(plan, video_config)
             seconds = estimate_seconds(plan, local.stylizer, video_config, shots=shots) if fits else None
-            space = estimate_space(plan, local, video_config)
+            space = estimate_space(plan, local, video_config, ray=ray_config)
             text = ui.video_dry_run_text(
                 plan, style_config, video_config, seconds=seconds, backend=local.backend, space=space, shots=shots
             )

@@ -33,7 +33,17 @@ from ..tensors import to_tensor
 from .common import load_styles
 from .paint import PaintedPicture, PaintSettings, PictureTask, paint_frame, paint_picture
 from .ray_pool import RETRIES, TaskPool, first_line, import_ray, stderr_to
-from .segments import Lane, LaneFrame, ShotStarts, compose_frames, plan_segments, segment_frames, segment_paintings_done
+from .segments import (
+    Lane,
+    LaneFrame,
+    ShotStarts,
+    compose_frames,
+    plan_segments,
+    segment_cut,
+    segment_frames,
+    segment_manifest,
+    segment_paintings_done,
+)
 
 
 class PaintWorker:
@@ -204,12 +214,7 @@ class RayEngine:
     # -- frame sequences -----------------------------------------------------------------
 
     def _cut(self, total: int, video: VideoConfig) -> tuple[int, int]:
-        """Segment length and overlap; independent frames are one-frame segments, so they
-        come out the same as a local run's."""
-        if video.temporal == "none":
-            return 1, 0
-        segment, overlap = self.ray_config.segment, self.ray_config.overlap
-        return segment, overlap if total > segment else 0
+        return segment_cut(self.ray_config, total, video)
 
     def sequence_passes(self, video: VideoConfig) -> int:
         """As many as a local run: each segment's passes run on one worker, over the
@@ -217,10 +222,7 @@ class RayEngine:
         return video.sequence_passes
 
     def sequence_manifest(self, total: int, video: VideoConfig) -> dict[str, Any]:
-        if video.temporal == "none":
-            return {}
-        segment, overlap = self._cut(total, video)
-        return {"segment": min(segment, total), "overlap": overlap}
+        return segment_manifest(self.ray_config, total, video)
 
     def sequence_frames_done(self, store: FrameStore, total: int, video: VideoConfig) -> int:
         """Frames an earlier run finished: their paintings over all passes, divided by the

@@ -12,10 +12,11 @@ from __future__ import annotations
 import bisect
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from ..config import VideoConfig
+from ..config import RayConfig, VideoConfig
 from ..errors import DecodeError
 from ..flow import EarlierFrame, fade_start
 from ..store import FrameStore
@@ -31,6 +32,23 @@ class Segment:
     lead: int
     start: int
     end: int
+
+
+def segment_cut(ray: RayConfig, total: int, video: VideoConfig) -> tuple[int, int]:
+    """Segment length and overlap for a clip of ``total`` frames; independent frames are
+    one-frame segments, so they come out the same as a local run's."""
+    if video.temporal == "none":
+        return 1, 0
+    return ray.segment, ray.overlap if total > ray.segment else 0
+
+
+def segment_manifest(ray: RayConfig, total: int, video: VideoConfig) -> dict[str, Any]:
+    """What a Ray run adds to the work folder's manifest: how the clip is cut (frames
+    painted alone do not depend on it)."""
+    if video.temporal == "none":
+        return {}
+    segment, overlap = segment_cut(ray, total, video)
+    return {"segment": min(segment, total), "overlap": overlap}
 
 
 def plan_segments(total: int, segment: int, overlap: int) -> list[Segment]:

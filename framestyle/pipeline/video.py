@@ -26,6 +26,7 @@ from .engine import Engine
 from .lock import OutputLock, refuse_if_busy
 from .memory import MemoryNeed, check_memory, memory_need, style_shapes, target_for
 from .paint import Painting, planned_paintings, stylize_within_memory
+from .segments import segment_manifest
 from .sequence import FinishStore, encode_store, frames_need, run_sequence, sequence_settings, work_folder_for
 from .shots import SCAN_SECONDS, SCAN_SIZE, ShotScan, scan_shots
 from .space import DiskSpace, SpaceNeed, audio_bits_per_second, disk_space, video_bytes
@@ -213,9 +214,16 @@ def video_need(plan: VideoPlan, video: VideoConfig) -> SpaceNeed:
     return SpaceNeed("video", plan.output.parent, size)
 
 
-def estimate_space(plan: VideoPlan, engine: Engine, video: VideoConfig) -> list[DiskSpace]:
-    """What the run would write (frames still to paint, the video) against the free space."""
+def estimate_space(
+    plan: VideoPlan, engine: Engine, video: VideoConfig, *, ray: RayConfig | None = None
+) -> list[DiskSpace]:
+    """What the run would write (frames still to paint, the video) against the free space.
+    ``ray``: the run would paint on Ray (a dry run times the local ``engine`` instead of
+    starting Ray), whose segments keep more frames and whose work folder says how the clip
+    was cut."""
     settings = video_settings(plan, engine, video)
+    if ray is not None:
+        settings.update(segment_manifest(ray, plan.info.frames, video))
     return disk_space([frames_need(plan.work_folder, settings, total=plan.info.frames), video_need(plan, video)])
 
 
