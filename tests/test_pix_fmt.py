@@ -1,5 +1,6 @@
-"""Colour at full size (``--pix-fmt yuv444p``): a written clip keeps its colour strokes;
-encoders and formats that cannot store it are refused up front."""
+"""Colour as written: tagged, so that players show the painted colours; at full size
+(``--pix-fmt yuv444p``) a written clip keeps its colour strokes; encoders and formats
+that cannot store it are refused up front."""
 
 from __future__ import annotations
 
@@ -48,6 +49,32 @@ def written(frames: list[np.ndarray], path: Path, pix_fmt: str) -> list[np.ndarr
     write_video(path, frames, size=(96, 64), fps=Fraction(24), pix_fmt=pix_fmt)
     assert pixel_format(path) == pix_fmt
     return list(shown_frames(probe(path)))  # as a player shows them, as `eval` judges
+
+
+# Saturated red, green, blue and yellow, a skin tone and grey.
+PATCHES = np.array([[200, 40, 40], [40, 180, 60], [50, 60, 200], [240, 220, 40], [220, 180, 150], [128, 128, 128]])
+
+
+def as_bt709(path: Path, size: tuple[int, int]) -> np.ndarray:
+    """The first frame as a player that takes the clip for BT.709 shows it (most do for HD)."""
+    command = [ffmpeg(), "-v", "error", "-i", str(path), "-frames:v", "1", "-vf", "scale=in_color_matrix=bt709"]
+    raw = subprocess.run([*command, "-f", "rawvideo", "-pix_fmt", "rgb24", "-"], capture_output=True, check=True).stdout
+    return np.frombuffer(raw, np.uint8).reshape(size[1], size[0], 3)
+
+
+@pytest.mark.parametrize("suffix", [".mp4", ".webm"])
+def test_written_colours_are_tagged_so_players_show_them_as_painted(tmp_path, suffix):
+    # Untagged, ffmpeg stored the frames with BT.601's matrix, and a player taking the
+    # clip for BT.709 showed the green patch 22 levels off.
+    picture = np.repeat(np.repeat(PATCHES[None].astype(np.uint8), 48, axis=0), 16, axis=1)
+    path = tmp_path / f"patches{suffix}"
+    write_video(path, [picture] * 2, size=(96, 48), fps=Fraction(24))
+    info = probe(path)
+    for shown in (as_bt709(path, (96, 48)), next(shown_frames(info)), next(iter_frames(info))):
+        assert np.abs(shown[24, 8::16].astype(int) - PATCHES).max() <= 4
+    report = subprocess.run([ffmpeg(), "-hide_banner", "-i", str(path)], capture_output=True, text=True).stderr
+    # Matrix, primaries and transfer curve all tagged (ffmpeg names them once when equal).
+    assert re.search(r"Video: .*yuv420p\(tv, bt709, progressive\)", report), report
 
 
 def test_full_colour_keeps_the_colour_strokes(tmp_path):

@@ -30,6 +30,14 @@ REFUSED_VIDEO = {
     ".m4v": frozenset({"vp8", "prores"}),
     ".mov": frozenset({"vp8", "vp9", "av1"}),
 }
+# The frames are sRGB, whose primaries are BT.709's: stored with BT.709's matrix in video
+# range, and tagged so. Untagged, ffmpeg stored them with BT.601's matrix and players
+# guessed (most take HD for BT.709): a painted green was shown 22 levels off.
+COLOUR_ARGS = (
+    "-vf",
+    "scale=out_color_matrix=bt709:out_range=tv,"
+    "setparams=colorspace=bt709:color_primaries=bt709:color_trc=bt709:range=tv",
+)
 CODEC_NAMES = {"h264": "H.264", "hevc": "H.265", "vp8": "VP8", "vp9": "VP9", "av1": "AV1", "prores": "ProRes"}
 
 # Sound codecs copied as they are. MP4 could carry more (Opus, FLAC, PCM), but players
@@ -114,7 +122,7 @@ def video_args(suffix: str, *, codec: str, crf: int, pix_fmt: str = "yuv420p") -
             + (f"use `codec` {', '.join(able)}, or " if able else "")
             + "leave out `pix_fmt` for yuv420p"
         )
-    args = ["-c:v", encoder, "-pix_fmt", pix_fmt, *quality_args(encoder, crf)]
+    args = ["-c:v", encoder, "-pix_fmt", pix_fmt, *COLOUR_ARGS, *quality_args(encoder, crf)]
     if suffix.lower() in MP4_LIKE:
         args += ["-movflags", "+faststart"]
     return args
