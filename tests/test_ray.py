@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -30,8 +31,9 @@ from framestyle.evaluate import warping_errors
 from framestyle.events import FrameEvent, Reporter
 from framestyle.io.video import iter_frames, probe
 from framestyle.pipeline import make_stylizer, open_engine, run_sequence, stylize_sequence, work_folder_for
+from framestyle.pipeline.paint import planned_paintings
 from framestyle.pipeline.passes import pass_store
-from framestyle.pipeline.segments import Segment, plan_segments, seam_pairs
+from framestyle.pipeline.segments import Segment, plan_segments, seam_pairs, segment_paintings
 from framestyle.store import FrameStore
 from framestyle.tensors import fit_long_side
 
@@ -146,6 +148,19 @@ def test_segments_cover_the_clip_with_lead_ins():
     assert seam_pairs(segments) == [2, 3, 4, 5, 8, 9, 10, 11]
     with pytest.raises(Exception, match="overlap` must be"):
         RayConfig(segment=4, overlap=4)
+
+
+def test_each_segment_is_planned_as_a_clip_of_its_own():
+    video, style = VideoConfig(first_iterations=30, pass_iterations=5), StyleConfig(iterations=10)
+    ray = RayConfig(segment=24, overlap=8)
+    plans = segment_paintings(ray, 48, video, style, passes=2, cuts=[30])
+    # Frames 0-23, then 16-47 (a lead-in of 8): the cut at 30 is the second's frame 14.
+    assert plans == [
+        planned_paintings(24, video, style, passes=2),
+        planned_paintings(32, video, style, passes=2, cuts=[14]),
+    ]
+    alone = segment_paintings(ray, 3, replace(video, temporal="none"), style, passes=1)
+    assert [[p.budget for p in plan] for plan in alone] == [[30], [30], [30]]
 
 
 def test_a_lane_paints_a_segments_passes_as_a_local_run_does_and_resumes_anywhere(tmp_path, bear, starry):

@@ -218,6 +218,12 @@ def test_a_ray_dry_run_counts_the_segments_frames(tmp_path, bear, starry):
     assert frames_megabytes(ray.stdout) / frames_megabytes(local.stdout) == pytest.approx(
         (2 * 32 / 24 + 1) / 3, abs=0.02
     )
+    # Its time: Ray's start and the segments' paintings, on the same cores.
+    assert "estimated time here: " in ray.stdout, ray.stdout
+    # A cluster's workers are elsewhere: neither its time nor its memory is known here.
+    cluster = run_cli(*args, "--engine", "ray", "--address", "ray://nowhere.invalid:10001")
+    assert cluster.returncode == 0, cluster.stderr
+    assert "estimated time: not estimated (the Ray workers run on another machine)" in cluster.stdout, cluster.stdout
     assert list(tmp_path.iterdir()) == []
 
 

@@ -107,10 +107,21 @@ def video(
             # A size that does not fit is not timed: the probe steps would run out of memory.
             fits = plan.memory is None or plan.memory.fits
             shots = scan_clip_shots(plan, video_config)
-            seconds = estimate_seconds(plan, local.stylizer, video_config, shots=shots) if fits else None
+            elsewhere = ray_config is not None and ray_config.address is not None
+            timed = fits and not elsewhere
+            seconds = (
+                estimate_seconds(plan, local.stylizer, video_config, shots=shots, ray=ray_config) if timed else None
+            )
             space = estimate_space(plan, local, video_config, ray=ray_config)
             text = ui.video_dry_run_text(
-                plan, style_config, video_config, seconds=seconds, backend=local.backend, space=space, shots=shots
+                plan,
+                style_config,
+                video_config,
+                seconds=seconds,
+                backend=local.backend,
+                space=space,
+                shots=shots,
+                elsewhere=elsewhere,
             )
             print(text)
         return

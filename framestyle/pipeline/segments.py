@@ -10,17 +10,17 @@ coherence at the seams for parallelism.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from ..config import RayConfig, VideoConfig
+from ..config import RayConfig, StyleConfig, VideoConfig
 from ..errors import DecodeError
 from ..flow import EarlierFrame, fade_start
 from ..store import FrameStore
-from .paint import FrameHistory, NewShot
+from .paint import FrameHistory, NewShot, Painting, planned_paintings
 from .passes import painted_in_order, pass_order, pass_store
 
 
@@ -49,6 +49,31 @@ def segment_manifest(ray: RayConfig, total: int, video: VideoConfig) -> dict[str
         return {}
     segment, overlap = segment_cut(ray, total, video)
     return {"segment": min(segment, total), "overlap": overlap}
+
+
+def segment_paintings(
+    ray: RayConfig,
+    total: int,
+    video: VideoConfig,
+    style: StyleConfig,
+    *,
+    passes: int,
+    cuts: Collection[int] = (),
+    fades: Collection[int] = (),
+) -> list[list[Painting]]:
+    """Each segment's paintings, as its lane paints them (lead-in included): a clip of its
+    own, with the cuts and settled fades inside it (``paint.planned_paintings``)."""
+    segments = plan_segments(total, *segment_cut(ray, total, video))
+
+    def inside(frames: Collection[int], seg: Segment) -> list[int]:
+        return [frame - seg.lead for frame in frames if seg.lead < frame < seg.end]
+
+    return [
+        planned_paintings(
+            seg.end - seg.lead, video, style, passes=passes, cuts=inside(cuts, seg), fades=inside(fades, seg)
+        )
+        for seg in segments
+    ]
 
 
 def plan_segments(total: int, segment: int, overlap: int) -> list[Segment]:

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import torch
+
 from ..config import RayConfig, RuntimeConfig, StyleConfig, VideoConfig
 from ..errors import ConfigError, DecodeError, InputError
 from ..events import SILENT, IterationEvent, Reporter
@@ -26,7 +28,7 @@ from .engine import Engine
 from .lock import OutputLock, refuse_if_busy
 from .memory import MemoryNeed, check_memory, memory_need, style_shapes, target_for
 from .paint import Painting, planned_paintings, stylize_within_memory
-from .segments import segment_manifest
+from .segments import segment_manifest, segment_paintings
 from .sequence import FinishStore, encode_store, frames_need, run_sequence, sequence_settings, work_folder_for
 from .shots import SCAN_SECONDS, SCAN_SIZE, ShotScan, scan_shots
 from .space import DiskSpace, SpaceNeed, audio_bits_per_second, disk_space, video_bytes
@@ -151,12 +153,25 @@ def scan_clip_shots(plan: VideoPlan, video: VideoConfig, *, seconds: float = SCA
     return scan_shots(iter_frames(plan.info, size=size), plan.info.frames, video=video, seconds=seconds)
 
 
+# Starting Ray, then each worker loading torch and VGG19, on the 2-core machine (README, Ray).
+RAY_START_SECONDS = 8.0
+
+
 def estimate_seconds(
-    plan: VideoPlan, stylizer: Stylizer, video: VideoConfig, *, probe_steps: int = 6, shots: ShotScan | None = None
+    plan: VideoPlan,
+    stylizer: Stylizer,
+    video: VideoConfig,
+    *,
+    probe_steps: int = 6,
+    shots: ShotScan | None = None,
+    ray: RayConfig | None = None,
 ) -> float:
     """Time the whole run would take here, from a few real steps on the first frame and
     one real carry of earlier frames (the flows the temporal term needs). ``shots``: the
-    cuts and cross-fades found beforehand, each one more frame painted from scratch."""
+    cuts and cross-fades found beforehand, each one more frame painted from scratch.
+    ``ray``: a Ray run started here, whose segments are each a clip of their own (lead-in
+    included, ``segments.segment_paintings``), painted side by side by workers that
+    share this machine's cores (on GPUs, one GPU each), after Ray has started."""
     first = next(iter_frames(plan.info, size=plan.size))
     picture = plan.bars.inside(first)  # what is painted; the flow sees whole frames
     clock = _StepClock()
@@ -173,10 +188,32 @@ def estimate_seconds(
     flow = time.perf_counter() - flow_start
     passes = video.sequence_passes
     cuts, fades = (shots.foreseen_cuts(), shots.foreseen_fades()) if shots else ([], [])
-    paintings = planned_paintings(plan.info.frames, video, stylizer.config, passes=passes, cuts=cuts, fades=fades)
+    frames, config = plan.info.frames, stylizer.config
+    if ray is None:
+        plans = [planned_paintings(frames, video, config, passes=passes, cuts=cuts, fades=fades)]
+    else:
+        plans = segment_paintings(ray, frames, video, config, passes=passes, cuts=cuts, fades=fades)
     size = (picture.shape[1], picture.shape[0])
-    steps = sum(_full_size_steps(size, painting, stylizer.config) for painting in paintings)
-    return steps * step + (plan.info.frames - 1) * passes * flow
+    seconds = [
+        sum(_full_size_steps(size, p, config) * step + (flow if p.budget and not p.from_scratch else 0.0) for p in ps)
+        for ps in plans
+    ]
+    if ray is None:
+        return seconds[0]
+    gpus = torch.cuda.device_count() if stylizer.backend.device.type == "cuda" else 1
+    return RAY_START_SECONDS + longest_load(seconds, min(ray.workers or gpus, gpus))
+
+
+def longest_load(seconds: Sequence[float], workers: int) -> float:
+    """When the last of ``workers`` is done, each taking the next job as it comes free.
+
+    >>> longest_load([5, 3, 3, 1], 2), longest_load([5, 3, 3, 1], 1)
+    (6.0, 12.0)
+    """
+    loads = [0.0] * max(1, workers)
+    for job in seconds:
+        loads[loads.index(min(loads))] += job
+    return max(loads)
 
 
 def _full_size_steps(size: tuple[int, int], painting: Painting, config: StyleConfig) -> float:

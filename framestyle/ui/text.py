@@ -128,7 +128,9 @@ def video_dry_run_text(
     backend: Backend,
     space: Sequence[DiskSpace] = (),
     shots: ShotScan | None = None,
+    elsewhere: bool = False,
 ) -> str:
+    """``elsewhere``: the run would paint on a Ray cluster, whose time is not known here."""
     info = plan.info
     w, h = plan.size
     audio = "no"
@@ -147,7 +149,9 @@ def video_dry_run_text(
     note = dropped_note(plan.dropped)
     dar = info.dar.limit_denominator(1000)
     where = f"{backend.device.type}, {backend.autocast_dtype or 'fp32'}"
-    if seconds is None:
+    if elsewhere:
+        timing = "estimated time: not estimated (the Ray workers run on another machine)"
+    elif seconds is None:
         timing = f"estimated time here: not timed, the size does not fit in memory ({where})"
     else:
         timing = f"estimated time here: {duration(seconds)} ({seconds / info.frames:.1f}s/frame, {where})"
