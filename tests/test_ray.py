@@ -34,6 +34,7 @@ from framestyle.pipeline import make_stylizer, open_engine, run_sequence, styliz
 from framestyle.pipeline.paint import planned_paintings
 from framestyle.pipeline.passes import pass_store
 from framestyle.pipeline.segments import Segment, plan_segments, seam_pairs, segment_paintings
+from framestyle.pipeline.video import planned_seconds
 from framestyle.store import FrameStore
 from framestyle.tensors import fit_long_side
 
@@ -161,6 +162,16 @@ def test_each_segment_is_planned_as_a_clip_of_its_own():
     ]
     alone = segment_paintings(ray, 3, replace(video, temporal="none"), style, passes=1)
     assert [[p.budget for p in plan] for plan in alone] == [[30], [30], [30]]
+    # What a dry run times (step 1 s, carry 0.5 s). The first segment: 30 + 23 x 10 + 23 x 5
+    # steps, 23 + 23 carries (its last frame is kept by the backward pass). The second,
+    # with the cut at its frame 14 painted from scratch and frame 13 kept by the backward
+    # pass: 2 x 30 + 30 x 10 + 30 x 5 steps, 30 + 30 carries. One at a time on shared
+    # cores, side by side on two GPUs.
+    local = planned_seconds([planned_paintings(48, video, style, passes=2)], (64, 48), style, step=1.0, carry=0.5)
+    assert local == 30 + 47 * 15 + 47 * 2 * 0.5
+    first, second = 30 + 23 * 15 + 46 * 0.5, 2 * 30 + 30 * 15 + 60 * 0.5
+    assert planned_seconds(plans, (64, 48), style, step=1.0, carry=0.5) == first + second
+    assert planned_seconds(plans, (64, 48), style, step=1.0, carry=0.5, workers=2) == second
 
 
 def test_a_lane_paints_a_segments_passes_as_a_local_run_does_and_resumes_anywhere(tmp_path, bear, starry):

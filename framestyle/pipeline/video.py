@@ -194,14 +194,30 @@ def estimate_seconds(
     else:
         plans = segment_paintings(ray, frames, video, config, passes=passes, cuts=cuts, fades=fades)
     size = (picture.shape[1], picture.shape[0])
+    if ray is None:
+        return planned_seconds(plans, size, config, step=step, carry=flow)
+    gpus = torch.cuda.device_count() if stylizer.backend.device.type == "cuda" else 1
+    workers = min(ray.workers or gpus, gpus)
+    return RAY_START_SECONDS + planned_seconds(plans, size, config, step=step, carry=flow, workers=workers)
+
+
+def planned_seconds(
+    plans: Sequence[Sequence[Painting]],
+    size: tuple[int, int],
+    config: StyleConfig,
+    *,
+    step: float,
+    carry: float,
+    workers: int = 1,
+) -> float:
+    """How long ``plans`` take, each a sequence of paintings in order, side by side on
+    ``workers``: ``step`` seconds a step at ``size``, ``carry`` to carry the earlier
+    frames into a painting that starts from them."""
     seconds = [
-        sum(_full_size_steps(size, p, config) * step + (flow if p.budget and not p.from_scratch else 0.0) for p in ps)
+        sum(_full_size_steps(size, p, config) * step + (carry if p.budget and not p.from_scratch else 0.0) for p in ps)
         for ps in plans
     ]
-    if ray is None:
-        return seconds[0]
-    gpus = torch.cuda.device_count() if stylizer.backend.device.type == "cuda" else 1
-    return RAY_START_SECONDS + longest_load(seconds, min(ray.workers or gpus, gpus))
+    return longest_load(seconds, workers)
 
 
 def longest_load(seconds: Sequence[float], workers: int) -> float:
