@@ -38,8 +38,7 @@ from .segments import (
     LaneFrame,
     ShotStarts,
     compose_frames,
-    plan_segments,
-    segment_cut,
+    ray_segments,
     segment_frames,
     segment_manifest,
     segment_paintings_done,
@@ -213,9 +212,6 @@ class RayEngine:
 
     # -- frame sequences -----------------------------------------------------------------
 
-    def _cut(self, total: int, video: VideoConfig) -> tuple[int, int]:
-        return segment_cut(self.ray_config, total, video)
-
     def sequence_passes(self, video: VideoConfig) -> int:
         """As many as a local run: each segment's passes run on one worker, over the
         segment's frames, lead-in included (``segments.Lane``)."""
@@ -234,7 +230,7 @@ class RayEngine:
         finish out of order, so any of them may be there."""
         if video.temporal == "none":
             return [(0, index) for index in range(total) if store.frame_path(index).exists()]
-        return segment_paintings_done(store, plan_segments(total, *self._cut(total, video)), video.sequence_passes)
+        return segment_paintings_done(store, ray_segments(self.ray_config, total, video), video.sequence_passes)
 
     def paint_sequence(
         self,
@@ -249,7 +245,7 @@ class RayEngine:
         coherent = video.temporal != "none"
         passes = video.sequence_passes
         items = total * passes
-        segments = plan_segments(total, *self._cut(total, video))
+        segments = ray_segments(self.ray_config, total, video)
         lane_store = (lambda n: store.segment(n)) if coherent else (lambda n: store)
         for number, index in self._paintings_done(store, total, video):
             reporter.item_done(FrameEvent(_item(number, index, total), items, 0, 0.0, float("nan"), resumed=True))

@@ -42,6 +42,11 @@ def segment_cut(ray: RayConfig, total: int, video: VideoConfig) -> tuple[int, in
     return ray.segment, ray.overlap if total > ray.segment else 0
 
 
+def ray_segments(ray: RayConfig, total: int, video: VideoConfig) -> list[Segment]:
+    """The segments a Ray run cuts a clip of ``total`` frames into (``segment_cut``)."""
+    return plan_segments(total, *segment_cut(ray, total, video))
+
+
 def segment_manifest(ray: RayConfig, total: int, video: VideoConfig) -> dict[str, Any]:
     """What a Ray run adds to the work folder's manifest: how the clip is cut (frames
     painted alone do not depend on it)."""
@@ -63,7 +68,7 @@ def segment_paintings(
 ) -> list[list[Painting]]:
     """Each segment's paintings, as its lane paints them (lead-in included): a clip of its
     own, with the cuts and settled fades inside it (``paint.planned_paintings``)."""
-    segments = plan_segments(total, *segment_cut(ray, total, video))
+    segments = ray_segments(ray, total, video)
 
     def inside(frames: Collection[int], seg: Segment) -> list[int]:
         return [frame - seg.lead for frame in frames if seg.lead < frame < seg.end]

@@ -191,14 +191,13 @@ def estimate_seconds(
     frames, config = plan.info.frames, stylizer.config
     if ray is None:
         plans = [planned_paintings(frames, video, config, passes=passes, cuts=cuts, fades=fades)]
+        workers, start = 1, 0.0
     else:
+        gpus = torch.cuda.device_count() if stylizer.backend.device.type == "cuda" else 1
         plans = segment_paintings(ray, frames, video, config, passes=passes, cuts=cuts, fades=fades)
+        workers, start = min(ray.workers or gpus, gpus), RAY_START_SECONDS
     size = (picture.shape[1], picture.shape[0])
-    if ray is None:
-        return planned_seconds(plans, size, config, step=step, carry=flow)
-    gpus = torch.cuda.device_count() if stylizer.backend.device.type == "cuda" else 1
-    workers = min(ray.workers or gpus, gpus)
-    return RAY_START_SECONDS + planned_seconds(plans, size, config, step=step, carry=flow, workers=workers)
+    return start + planned_seconds(plans, size, config, step=step, carry=flow, workers=workers)
 
 
 def planned_seconds(
