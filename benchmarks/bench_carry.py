@@ -26,11 +26,12 @@ import cv2
 import numpy as np
 from bench_video import CAMERA, CLIPS, LONG_GAP, STYLE, camera_frames, camera_photo, clip_frames
 
-from framestyle.config import VIDEO_DEFAULTS, VideoConfig, merge_settings
+from framestyle.config import VIDEO_DEFAULTS, VideoConfig
 from framestyle.evaluate import warping_errors
 from framestyle.flow import FlowFn, carry_earlier, dense_flow
 from framestyle.pipeline import make_stylizer
 from framestyle.pipeline.paint import FrameHistory
+from framestyle.settings import merge_settings
 from framestyle.tensors import to_rgb_uint8, to_tensor
 
 

@@ -39,11 +39,12 @@ from typing import Any
 
 import numpy as np
 
-from framestyle.config import VIDEO_DEFAULTS, StyleConfig, VideoConfig, merge_settings
+from framestyle.config import VIDEO_DEFAULTS, StyleConfig, VideoConfig
 from framestyle.evaluate import warping_errors
 from framestyle.events import Callbacks
 from framestyle.letterbox import Bars, find_bars
 from framestyle.pipeline import make_stylizer, stylize_sequence
+from framestyle.settings import merge_settings
 from framestyle.store import FrameStore
 from framestyle.stylize import Stylizer
 from framestyle.tensors import fit_long_side, to_rgb_uint8, to_tensor

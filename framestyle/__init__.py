@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from .config import RayConfig, RuntimeConfig, StyleConfig, VideoConfig, load_preset
+from .config import RayConfig, RuntimeConfig, StyleConfig, VideoConfig
 from .errors import (
     ConfigError,
     DecodeError,
@@ -18,6 +18,7 @@ from .errors import (
     WorkerError,
 )
 from .events import BatchEvent, Callbacks, FrameEvent, IterationEvent, RecordingReporter, Reporter
+from .settings import load_preset
 
 if TYPE_CHECKING:  # type checkers and IDEs see these names; at run time __getattr__ imports them
     from .api import preview, stylize_image, stylize_video

@@ -26,12 +26,10 @@ from .config import (
     RuntimeConfig,
     StyleConfig,
     VideoConfig,
-    build,
-    check_settings,
-    coerce,
 )
 from .errors import ConfigError, InputError
 from .events import Callbacks, FrameEvent, ItemEvent, IterationEvent
+from .settings import build, check_settings, coerce
 
 Picture = str | Path | np.ndarray
 """A file path, or an HxWx3 uint8 RGB array."""

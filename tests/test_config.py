@@ -7,12 +7,10 @@ from framestyle.config import (
     RuntimeConfig,
     StyleConfig,
     VideoConfig,
-    load_preset,
-    load_user_defaults,
-    merge_settings,
 )
 from framestyle.errors import ConfigError
 from framestyle.presets import preset_description, resolve_preset, shipped_presets, user_defaults_path
+from framestyle.settings import load_preset, load_user_defaults, merge_settings
 
 PRESETS = Path(__file__).resolve().parents[1] / "framestyle" / "presets"
 
@@ -106,6 +104,8 @@ def test_ray_settings_are_checked():
     assert RayConfig(workers=2).workers == 2
     with pytest.raises(ConfigError, match=r"`overlap` must be under `segment=4` \(got 4\)"):
         RayConfig(segment=4, overlap=4)
+    # Only a cluster joined by address runs its workers on other machines.
+    assert not RayConfig().elsewhere and RayConfig(address="auto").elsewhere
 
 
 def _user_file(home: Path, text: str) -> Path:

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from .. import ui
-from ..config import merge_settings
+from ..settings import merge_settings
 from . import panels
 from .common import require_inputs, setting_files, settings_flags
 from .options import (

@@ -9,8 +9,9 @@ from typing import Annotated
 import typer
 
 from .. import ui
-from ..config import VIDEO_DEFAULTS, merge_settings
+from ..config import VIDEO_DEFAULTS
 from ..errors import ConfigError
+from ..settings import merge_settings
 from . import panels
 from .common import ray_settings, require_inputs, setting_files, settings_flags
 from .options import (

@@ -26,9 +26,9 @@ from ..config import (
     StyleConfig,
     Temporal,
     VideoConfig,
-    default_of,
 )
 from ..presets import shipped_presets
+from ..settings import default_of
 
 LOOK = "Look"
 OPTIMIZATION = "Optimization"

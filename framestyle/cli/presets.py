@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from .. import ui
-from ..config import load_preset, load_user_defaults
 from ..presets import preset_description, shipped_presets, user_defaults_path
+from ..settings import load_preset, load_user_defaults
 
 
 def presets() -> None:

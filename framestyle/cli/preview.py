@@ -9,7 +9,8 @@ from typing import Annotated
 import typer
 
 from .. import ui
-from ..config import PREVIEW_DEFAULTS, merge_settings
+from ..config import PREVIEW_DEFAULTS
+from ..settings import merge_settings
 from . import panels
 from .common import require_inputs, setting_files, settings_flags
 from .options import (

@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 
 from .. import ui
-from ..config import VIDEO_DEFAULTS, merge_settings
+from ..config import VIDEO_DEFAULTS
+from ..settings import merge_settings
 from . import panels
 from .common import ray_settings, require_inputs, setting_files, settings_flags
 from .options import (
@@ -107,7 +108,7 @@ def video(
             # A size that does not fit is not timed: the probe steps would run out of memory.
             fits = plan.memory is None or plan.memory.fits
             shots = scan_clip_shots(plan, video_config)
-            elsewhere = ray_config is not None and ray_config.address is not None
+            elsewhere = ray_config is not None and ray_config.elsewhere
             timed = fits and not elsewhere
             seconds = (
                 estimate_seconds(plan, local.stylizer, video_config, shots=shots, ray=ray_config) if timed else None

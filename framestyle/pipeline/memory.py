@@ -224,7 +224,7 @@ def target_for(runtime: RuntimeConfig, ray: RayConfig | None = None) -> Target |
     bf16 = resolve_precision(runtime.precision, device) is not None
     if ray is None:
         return Target(device, bf16)
-    if ray.address is not None:
+    if ray.elsewhere:
         return None
     # A local Ray: each worker holds a network and paints one picture at a time, all of
     # them at once, in this machine's memory (on a GPU, each worker has its own share).

@@ -19,7 +19,7 @@ from typing import Any, get_type_hints
 import numpy as np
 
 from ..backend import Backend, resolve_backend
-from ..config import VGG_LAYERS, RuntimeConfig, StyleConfig, coerce
+from ..config import VGG_LAYERS, RuntimeConfig, StyleConfig
 from ..errors import ConfigError
 from ..events import SILENT, FrameEvent, Reporter
 from ..io.files import check_output, ensure_dir, require_file
@@ -28,6 +28,7 @@ from ..io.sheet import contact_sheet
 from ..io.video import VIDEO_EXTENSIONS, iter_frames, probe
 from ..letterbox import Bars
 from ..model import VGG19Features, load_vgg19
+from ..settings import coerce
 from ..style_targets import StyleTargets
 from ..stylize import Stylizer
 from ..tensors import check_vgg_size, fit_long_side

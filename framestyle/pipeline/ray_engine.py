@@ -107,7 +107,7 @@ class RayEngine:
     def painters(self) -> int:
         """Workers painting at once in this machine's memory: all of them for a local Ray
         on CPUs, one per GPU on GPUs (each has its own), none for a cluster elsewhere."""
-        if self.ray_config.address is not None:
+        if self.ray_config.elsewhere:
             return 0
         return 1 if self.backend.device.type == "cuda" else len(self.workers)
 
