@@ -126,7 +126,10 @@ class VideoConfig:
     """Frame sequences: temporal coherence and encoding."""
 
     temporal: Temporal = "flow"
-    temporal_weight: float = 500.0  # Ruder et al.'s temporal term, against content weight 1
+    # Ruder et al.'s temporal term, against content weight 1. 400 rather than 500: style,
+    # content and the first frame nearer a still's on every clip measured, a little less
+    # steady (docs/BENCHMARKS.md, "A lower temporal weight").
+    temporal_weight: float = 400.0
     temporal_frames: tuple[int, ...] = (1, 2, 4)  # earlier frames the temporal term looks back to
     anchor_every: int = 8  # every N-th frame is an anchor later ones warp from directly; 0: none
     fill: Fill = "warped"  # what a pixel no earlier frame explains starts from
