@@ -39,7 +39,12 @@ def shown_frames(info: VideoInfo, *, size: tuple[int, int] | None = None) -> Ite
         # of the field shown first, as ``video.deinterlace`` reads it for painting; before
         # the start is selected, so that the first frame has the one before it.
         parity = "tff" if info.first_field == 0 else "bff"
-        filters = f"bwdif=mode=send_frame:parity={parity}:deint=all,{filters}"
+        deinterlace = f"bwdif=mode=send_frame:parity={parity}:deint=all"
+        if info.field_columns:
+            # ffmpeg turns the frames before any filter, so a quarter-turned clip's fields
+            # reach bwdif as columns: transposed (transpose=0) to rows and back.
+            deinterlace = f"transpose=0,{deinterlace},transpose=0"
+        filters = f"{deinterlace},{filters}"
     command = [ffmpeg_exe(), "-v", "error", "-nostdin", "-i", str(info.path), "-map", "0:v:0", "-vf", filters]
     # passthrough: every decoded frame once, as OpenCV reads them (no frames repeated or
     # dropped to fit a constant rate).

@@ -106,16 +106,21 @@ def frame_turned(facts: StreamFacts, frame_size: tuple[int, int]) -> bool:
     return facts.quarter_turned
 
 
-def first_field_rows(facts: StreamFacts, frame_size: tuple[int, int]) -> int | None:
-    """Where the field shown first lies in the frames as OpenCV gives them: 0 the even
-    rows, 1 the odd ones; None for a progressive clip, or a quarter-turned interlaced
-    one (its fields would be columns: it is read as stored). A half turn puts the last
-    stored row first, so with an even height the fields trade rows."""
-    if facts.field_order is None or frame_turned(facts, frame_size):
+def first_field_lines(facts: StreamFacts, frame_size: tuple[int, int]) -> tuple[int, bool] | None:
+    """Where the field shown first lies in the frames as OpenCV gives them: (0 the even
+    lines, 1 the odd ones; whether those lines are columns), or None for a progressive
+    clip. A quarter turn makes the stored rows columns: turned anticlockwise (rotation
+    90), stored row r becomes column r; clockwise (-90 or 270), it becomes the column
+    that many from the right. A half turn puts the last stored row first. Either way,
+    with an even number of stored rows, counting from the other side trades the fields."""
+    if facts.field_order is None:
         return None
-    rows = 0 if facts.field_order == "tff" else 1
-    half_turned = round(facts.rotation / 90) % 4 == 2
-    return 1 - rows if half_turned and frame_size[1] % 2 == 0 else rows
+    lines = 0 if facts.field_order == "tff" else 1
+    turns = round(facts.rotation / 90) % 4
+    columns = frame_turned(facts, frame_size)
+    stored_rows = frame_size[0] if columns else frame_size[1]
+    from_the_other_side = turns == 2 or (columns and turns == 3)
+    return (1 - lines if from_the_other_side and stored_rows % 2 == 0 else lines), columns
 
 
 def frame_sar(facts: StreamFacts, frame_size: tuple[int, int]) -> Fraction:

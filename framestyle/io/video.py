@@ -19,7 +19,7 @@ from .containers import audio_args, audio_tracks, video_args
 from .ffmpeg import FfmpegWriter, ffmpeg_report, gif_args, webp_args
 from .files import require_file
 from .images import resize_rgb
-from .probe import first_field_rows, frame_sar, parse_stream_facts, read_clock
+from .probe import first_field_lines, frame_sar, parse_stream_facts, read_clock
 from .streams import Stream, list_streams, parse_streams
 
 VIDEO_EXTENSIONS = frozenset({".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi", ".mpg", ".mpeg", ".wmv", ".flv", ".gif"})
@@ -56,10 +56,11 @@ class VideoInfo:
     times: tuple[Fraction, ...] | None = None
     # Letterbox or pillarbox bars every sampled frame has, in pixels as read.
     bars: Bars = Bars()
-    # Interlaced: the rows of the field shown first, as read (0 even, 1 odd), which
-    # ``iter_frames`` keeps as it deinterlaces (``deinterlace``). None: progressive (or
-    # quarter-turned, its fields columns: read as stored).
+    # Interlaced: the lines of the field shown first, as read (0 even, 1 odd), which
+    # ``iter_frames`` keeps as it deinterlaces (``deinterlace``). None: progressive.
     first_field: int | None = None
+    # The fields' lines are columns: an interlaced clip turned a quarter for display.
+    field_columns: bool = False
 
     @property
     def interlaced(self) -> bool:
@@ -148,6 +149,7 @@ def probe(path: Path, *, start_seconds: float = 0.0, max_frames: int | None = No
     report = ffmpeg_report(path)
     streams = tuple(parse_streams(report))
     facts = parse_stream_facts(report)
+    fields = first_field_lines(facts, (width, height))
     return VideoInfo(
         path=path,
         width=width,
@@ -161,7 +163,8 @@ def probe(path: Path, *, start_seconds: float = 0.0, max_frames: int | None = No
         sar=frame_sar(facts, (width, height)),
         times=clock.times_for(count),
         bars=edges.bars(),
-        first_field=first_field_rows(facts, (width, height)),
+        first_field=fields[0] if fields else None,
+        field_columns=bool(fields and fields[1]),
     )
 
 
@@ -181,7 +184,10 @@ def iter_frames(info: VideoInfo, *, size: tuple[int, int] | None = None) -> Iter
                 bgr = cv2.cvtColor(bgr, cv2.COLOR_GRAY2BGR)
             rgb = np.ascontiguousarray(bgr[:, :, ::-1])
             if info.first_field is not None:
-                woven, rgb = rgb, deinterlace(rgb, keep=info.first_field, previous=previous)
+                # Rows of a frame turned a quarter are its fields' columns.
+                woven = rgb.transpose(1, 0, 2) if info.field_columns else rgb
+                picture = deinterlace(woven, keep=info.first_field, previous=previous)
+                rgb = np.ascontiguousarray(picture.transpose(1, 0, 2)) if info.field_columns else picture
                 previous = woven
             yield resize_rgb(rgb, size) if size is not None else rgb
     finally:

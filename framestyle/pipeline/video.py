@@ -247,6 +247,8 @@ def video_settings(plan: VideoPlan, engine: Engine, video: VideoConfig) -> dict[
     if plan.info.first_field is not None:
         # How the frames were read: a resume must not mix them with frames read otherwise.
         source["deinterlace"] = {"keep": plan.info.first_field, "tolerance": COMB_TOLERANCE}
+        if plan.info.field_columns:
+            source["deinterlace"]["columns"] = True
     return sequence_settings(engine, video, source=source, size=plan.size, frames=plan.info.frames, bars=plan.bars)
 
 
