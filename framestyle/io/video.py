@@ -184,7 +184,7 @@ def iter_frames(info: VideoInfo, *, size: tuple[int, int] | None = None) -> Iter
                 bgr = cv2.cvtColor(bgr, cv2.COLOR_GRAY2BGR)
             rgb = np.ascontiguousarray(bgr[:, :, ::-1])
             if info.first_field is not None:
-                # Rows of a frame turned a quarter are its fields' columns.
+                # A quarter turn made the fields columns: deinterlaced transposed.
                 woven = rgb.transpose(1, 0, 2) if info.field_columns else rgb
                 picture = deinterlace(woven, keep=info.first_field, previous=previous)
                 rgb = np.ascontiguousarray(picture.transpose(1, 0, 2)) if info.field_columns else picture
