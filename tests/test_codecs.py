@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 from conftest import ffmpeg, make_clip, run_cli
 
+from framestyle.io.ffmpeg import encoders
 from framestyle.io.video import iter_frames, probe
 
 WIDTH, HEIGHT = 128, 72
@@ -49,11 +50,6 @@ CLIPS: dict[str, tuple[str, list[str]]] = {
 }
 
 
-def has_encoder(name: str) -> bool:
-    listing = subprocess.run([ffmpeg(), "-hide_banner", "-encoders"], capture_output=True, text=True).stdout
-    return any(line.split()[1:2] == [name] for line in listing.splitlines() if line.startswith(" "))
-
-
 def decoded_by_ffmpeg(path: Path, matrix: str = "auto") -> np.ndarray:
     """Every frame as ffmpeg converts it to RGB: the stream's own matrix and range (or
     ``matrix``), colour interpolated to every pixel."""
@@ -66,7 +62,7 @@ def decoded_by_ffmpeg(path: Path, matrix: str = "auto") -> np.ndarray:
 
 def make(folder: Path, name: str) -> Path:
     pixels, encoder = CLIPS[name]
-    if not has_encoder(encoder[1]):
+    if encoder[1] not in encoders():
         pytest.skip(f"this ffmpeg has no {encoder[1]} encoder")
     return make_clip(folder / name, *GRADIENTS, "-vf", pixels, *encoder)
 

@@ -14,7 +14,7 @@ import pytest
 from conftest import asset, make_clip, run_cli
 
 from framestyle.io.playback import shown_frames
-from framestyle.io.video import COMB_TOLERANCE, deinterlace, iter_frames, probe
+from framestyle.io.video import COMB_TOLERANCE, VideoInfo, deinterlace, iter_frames, probe
 
 PAN = "scale=1000:-2,crop=160:128:x='n*8':y=200,format=yuv420p"  # 8 px a field
 
@@ -54,23 +54,33 @@ def comb_energy(frame: np.ndarray) -> float:
     return float(np.abs(2 * gray[1:-1] - gray[:-2] - gray[2:]).mean())
 
 
+def mean_error(frames: list[np.ndarray], truth: list[np.ndarray]) -> float:
+    return float(np.mean([np.abs(a.astype(float) - b).mean() for a, b in zip(frames, truth)]))
+
+
+def assert_read_at_the_first_fields_instants(
+    info: VideoInfo, truth: list[np.ndarray]
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """``info``'s frames, as painted and as `framestyle eval` judges them (ffmpeg's bwdif),
+    come clearly nearer ``truth`` than its woven frames do; returns (read, woven)."""
+    read = list(iter_frames(info))
+    woven = list(iter_frames(dataclasses.replace(info, first_field=None)))
+    error, woven_error = mean_error(read, truth), mean_error(woven, truth)
+    assert error < 0.75 * woven_error, (error, woven_error)
+    shown = list(shown_frames(info))
+    assert len(shown) == len(read)
+    assert mean_error(shown, truth) < 0.75 * woven_error
+    return read, woven
+
+
 @pytest.mark.parametrize("order", ["tff", "bff"])
 def test_an_interlaced_clip_is_read_at_one_instant_per_frame(order, tmp_path, clips):
     woven_path, truth_path = clips if order == "tff" else _woven(tmp_path, order)
     info, truth_info = probe(woven_path), probe(truth_path)
     assert info.first_field == (0 if order == "tff" else 1) and not truth_info.interlaced
     assert (info.width, info.height, info.frames) == (160, 128, 6)
-    read = list(iter_frames(info))
-    truth = list(iter_frames(truth_info))
-    woven = list(iter_frames(dataclasses.replace(info, first_field=None)))
-    error = np.mean([np.abs(a.astype(float) - b).mean() for a, b in zip(read, truth)])
-    woven_error = np.mean([np.abs(a.astype(float) - b).mean() for a, b in zip(woven, truth)])
-    assert error < 0.75 * woven_error, (error, woven_error)
+    read, woven = assert_read_at_the_first_fields_instants(info, list(iter_frames(truth_info)))
     assert np.mean([comb_energy(f) for f in read]) < 0.7 * np.mean([comb_energy(f) for f in woven])
-    # What `framestyle eval` judges: the same instants, deinterlaced by ffmpeg's bwdif.
-    shown = list(shown_frames(info))
-    assert len(shown) == len(read)
-    assert np.mean([np.abs(a.astype(float) - b).mean() for a, b in zip(shown, truth)]) < 0.75 * woven_error
 
 
 # Display rotation (ffmpeg's -display_rotation, anticlockwise) -> numpy's quarter turns.
@@ -90,17 +100,11 @@ def test_a_turned_interlaced_clip_is_deinterlaced_along_its_fields(order, rotati
     quarter = TURNS[rotation] % 2 == 1
     assert (info.width, info.height) == ((128, 160) if quarter else (160, 128))
     assert info.interlaced and info.field_columns == quarter
-    truth = [np.rot90(f, TURNS[rotation]) for f in iter_frames(probe(truth_path))]
-    read = list(iter_frames(info))
-    woven = list(iter_frames(dataclasses.replace(info, first_field=None)))
-    error = np.mean([np.abs(a.astype(float) - b).mean() for a, b in zip(read, truth)])
-    woven_error = np.mean([np.abs(a.astype(float) - b).mean() for a, b in zip(woven, truth)])
     # Deinterlaced along the wrong lines, or keeping the wrong field, misses the truth as
     # much as the woven frames do.
-    assert error < 0.75 * woven_error, (error, woven_error)
-    shown = list(shown_frames(info))
-    assert len(shown) == len(read)
-    assert np.mean([np.abs(a.astype(float) - b).mean() for a, b in zip(shown, truth)]) < 0.75 * woven_error
+    assert_read_at_the_first_fields_instants(
+        info, [np.rot90(f, TURNS[rotation]) for f in iter_frames(probe(truth_path))]
+    )
 
 
 def test_combs_are_filled_and_still_detail_is_kept():

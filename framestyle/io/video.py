@@ -149,7 +149,7 @@ def probe(path: Path, *, start_seconds: float = 0.0, max_frames: int | None = No
     report = ffmpeg_report(path)
     streams = tuple(parse_streams(report))
     facts = parse_stream_facts(report)
-    fields = first_field_lines(facts, (width, height))
+    first_field, field_columns = first_field_lines(facts, (width, height)) or (None, False)
     return VideoInfo(
         path=path,
         width=width,
@@ -163,8 +163,8 @@ def probe(path: Path, *, start_seconds: float = 0.0, max_frames: int | None = No
         sar=frame_sar(facts, (width, height)),
         times=clock.times_for(count),
         bars=edges.bars(),
-        first_field=fields[0] if fields else None,
-        field_columns=bool(fields and fields[1]),
+        first_field=first_field,
+        field_columns=field_columns,
     )
 
 
